@@ -1,0 +1,246 @@
+/* fcgi_front.c - FastCGI (and CGI) request loop; see fcgi_front.h. */
+#include "fcgi_front.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "http.h"
+#include "log.h"
+#include "router.h"
+
+/* Where a request comes from: a FastCGI request, or the process itself (CGI). */
+struct channel {
+	FCGX_Request *fcgi; /* NULL in CGI mode */
+};
+
+static const char *channel_param(const struct channel *ch, const char *name)
+{
+	return ch->fcgi ? FCGX_GetParam(name, ch->fcgi->envp) : getenv(name);
+}
+
+static char *channel_dup(const struct channel *ch, const char *name)
+{
+	const char *value = channel_param(ch, name);
+	char *copy;
+
+	if (value == NULL)
+		return NULL;
+	copy = strdup(value);
+	if (copy == NULL)
+		abort();
+	return copy;
+}
+
+static int channel_read(const struct channel *ch, char *buf, int len)
+{
+	if (ch->fcgi)
+		return FCGX_GetStr(buf, len, ch->fcgi->in);
+	return (int)fread(buf, 1, (size_t)len, stdin);
+}
+
+static void channel_write(const struct channel *ch, const char *data, size_t len)
+{
+	if (ch->fcgi)
+		FCGX_PutStr(data, (int)len, ch->fcgi->out);
+	else
+		fwrite(data, 1, len, stdout);
+}
+
+/* Read the body, at most max_body bytes; more marks the request too large. */
+static void read_body(const struct channel *ch, struct http_request *req, size_t max_body)
+{
+	const char *length_text = channel_param(ch, "CONTENT_LENGTH");
+	size_t cap = 4096;
+	size_t len = 0;
+	int n;
+
+	if (length_text != NULL && strtoull(length_text, NULL, 10) > max_body) {
+		req->body_too_large = true;
+		return;
+	}
+	req->body = malloc(cap);
+	if (req->body == NULL)
+		abort();
+	for (;;) {
+		if (len == cap - 1) {
+			if (cap > max_body + 1) {
+				req->body_too_large = true;
+				break;
+			}
+			cap *= 2;
+			req->body = realloc(req->body, cap);
+			if (req->body == NULL)
+				abort();
+		}
+		n = channel_read(ch, req->body + len, (int)(cap - 1 - len));
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max_body)
+		req->body_too_large = true;
+	req->body[len] = '\0';
+	req->body_len = len;
+}
+
+/* A Host header goes into every Location: accept host names only. */
+static bool host_is_sane(const char *host)
+{
+	const char *p;
+
+	if (host == NULL || *host == '\0' || strlen(host) > 255)
+		return false;
+	for (p = host; *p; p++)
+		if (!isalnum((unsigned char)*p) && strchr(".-:[]_", *p) == NULL)
+			return false;
+	return true;
+}
+
+static char *build_base_url(const struct channel *ch, const struct settings *settings)
+{
+	const char *https = channel_param(ch, "HTTPS");
+	const char *host = channel_param(ch, "HTTP_HOST");
+	const char *script = channel_param(ch, "SCRIPT_NAME");
+	const char *server = channel_param(ch, "SERVER_NAME");
+	const char *port = channel_param(ch, "SERVER_PORT");
+	bool secure = https != NULL && (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0);
+	char url[1024];
+
+	if (settings->base_url[0] != '\0')
+		snprintf(url, sizeof(url), "%s", settings->base_url);
+	else if (host_is_sane(host))
+		snprintf(url, sizeof(url), "%s://%s%s", secure ? "https" : "http", host,
+			 script ? script : "");
+	else
+		snprintf(url, sizeof(url), "%s://%s%s%s%s", secure ? "https" : "http",
+			 host_is_sane(server) ? server : "localhost",
+			 port ? ":" : "", port ? port : "", script ? script : "");
+	/* Shared hosting rewrites may leave a trailing slash on SCRIPT_NAME. */
+	while (strlen(url) > 0 && url[strlen(url) - 1] == '/')
+		url[strlen(url) - 1] = '\0';
+	return strdup(url);
+}
+
+static void read_request(const struct channel *ch, struct http_request *req,
+			 const struct settings *settings)
+{
+	const char *path = channel_param(ch, "PATH_INFO");
+	uint32_t id;
+	char text[16];
+
+	req->method = channel_dup(ch, "REQUEST_METHOD");
+	if (req->method == NULL)
+		req->method = strdup("GET");
+	req->path = strdup(path != NULL && *path != '\0' ? path : "/");
+	req->base_url = build_base_url(ch, settings);
+	req->authorization = channel_dup(ch, "HTTP_AUTHORIZATION");
+	req->content_type = channel_dup(ch, "CONTENT_TYPE");
+	req->if_match = channel_dup(ch, "HTTP_IF_MATCH");
+	req->if_none_match = channel_dup(ch, "HTTP_IF_NONE_MATCH");
+	req->remote_addr = channel_dup(ch, "REMOTE_ADDR");
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint32_t)rand();
+	snprintf(text, sizeof(text), "%08x", id);
+	req->request_id = strdup(text);
+	if (req->method == NULL || req->path == NULL || req->base_url == NULL ||
+	    req->request_id == NULL)
+		abort();
+	req->query_invalid = !http_parse_query(req, channel_param(ch, "QUERY_STRING"));
+	read_body(ch, req, settings->max_body);
+}
+
+static void write_response(const struct channel *ch, const struct http_response *resp)
+{
+	char head[2048];
+	char *body = NULL;
+	int n;
+
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", resp->status,
+		     http_reason(resp->status));
+	if (resp->body != NULL)
+		n += snprintf(head + n, sizeof(head) - (size_t)n,
+			      "Content-Type: application/scim+json; charset=utf-8\r\n");
+	if (resp->location != NULL && strlen(resp->location) < 1024)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Location: %s\r\n", resp->location);
+	if (resp->etag[0] != '\0')
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "ETag: %s\r\n", resp->etag);
+	if (resp->authenticate)
+		n += snprintf(head + n, sizeof(head) - (size_t)n,
+			      "WWW-Authenticate: Bearer realm=\"SCIM\"\r\n");
+	if (resp->body != NULL) {
+		body = json_dumps(resp->body, JSON_COMPACT);
+		if (body == NULL)
+			body = strdup("{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:Error\"],"
+				      "\"status\":\"500\",\"detail\":\"response could not be encoded\"}");
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n",
+			      body ? strlen(body) : 0);
+	}
+	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
+	channel_write(ch, head, (size_t)n);
+	if (body != NULL)
+		channel_write(ch, body, strlen(body));
+	free(body);
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static void serve_one(const struct channel *ch, struct store *store,
+		      const struct settings *settings)
+{
+	struct http_request req = { 0 };
+	struct http_response resp = { 0 };
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	read_request(ch, &req, settings);
+	log_set_context(req.request_id, NULL);
+	router_dispatch(&req, &resp, store, settings);
+	write_response(ch, &resp);
+	log_msg(resp.status >= 500 ? LOG_WARNING : LOG_INFO, "%s %s -> %d (%.1f ms)",
+		req.method, req.path, resp.status, elapsed_ms(&start));
+	log_set_context(NULL, NULL);
+	http_response_clear(&resp);
+	http_request_clear(&req);
+}
+
+int fcgi_front_run(struct store *store, const struct settings *settings)
+{
+	FCGX_Request request;
+	struct channel ch = { 0 };
+
+	if (FCGX_Init() != 0) {
+		log_msg(LOG_ERROR, "FastCGI initialisation failed");
+		return 1;
+	}
+	if (FCGX_IsCGI()) {
+		/* Hosts without mod_fcgid run us as plain CGI: one request. */
+		serve_one(&ch, store, settings);
+		fflush(stdout);
+		return 0;
+	}
+	if (FCGX_InitRequest(&request, 0, 0) != 0) {
+		log_msg(LOG_ERROR, "FastCGI request initialisation failed");
+		return 1;
+	}
+	ch.fcgi = &request;
+	while (FCGX_Accept_r(&request) >= 0) {
+		serve_one(&ch, store, settings);
+		FCGX_Finish_r(&request);
+	}
+	FCGX_Free(&request, 1);
+	return 0;
+}

@@ -1,0 +1,113 @@
+/* http.c - requests and responses; see http.h. */
+#include "http.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <uriparser/Uri.h>
+
+bool http_parse_query(struct http_request *req, const char *query_string)
+{
+	UriQueryListA *list = NULL;
+	UriQueryListA *item;
+	int count = 0;
+	size_t i = 0;
+	size_t len;
+
+	if (query_string == NULL || *query_string == '\0')
+		return true;
+	len = strlen(query_string);
+	/* A NUL byte would silently cut a decoded value short. */
+	if (strstr(query_string, "%00") != NULL)
+		return false;
+	/* RFC 7644 3.4.2: filters arrive with "+" or "%20" for spaces. */
+	if (uriDissectQueryMallocExA(&list, &count, query_string, query_string + len,
+				     URI_TRUE, URI_BR_DONT_TOUCH) != URI_SUCCESS)
+		return false;
+	req->query = calloc((size_t)count + 1, sizeof(*req->query));
+	if (req->query == NULL)
+		abort();
+	for (item = list; item != NULL; item = item->next, i++) {
+		req->query[i].name = strdup(item->key ? item->key : "");
+		req->query[i].value = strdup(item->value ? item->value : "");
+		if (req->query[i].name == NULL || req->query[i].value == NULL)
+			abort();
+	}
+	req->nquery = i;
+	uriFreeQueryListA(list);
+	return true;
+}
+
+const char *http_query_get(const struct http_request *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->nquery; i++)
+		if (strcasecmp(req->query[i].name, name) == 0)
+			return req->query[i].value;
+	return NULL;
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+void http_response_error(struct http_response *resp, const struct scim_error *err)
+{
+	json_decref(resp->body);
+	free(resp->location);
+	resp->location = NULL;
+	resp->etag[0] = '\0';
+	resp->status = err->status ? err->status : 500;
+	resp->body = error_to_json(err);
+	resp->authenticate = resp->status == 401;
+}
+
+void http_request_clear(struct http_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->nquery; i++) {
+		free(req->query[i].name);
+		free(req->query[i].value);
+	}
+	free(req->query);
+	free(req->method);
+	free(req->path);
+	free(req->base_url);
+	free(req->authorization);
+	free(req->content_type);
+	free(req->if_match);
+	free(req->if_none_match);
+	free(req->remote_addr);
+	free(req->request_id);
+	free(req->body);
+	memset(req, 0, sizeof(*req));
+}
+
+void http_response_clear(struct http_response *resp)
+{
+	json_decref(resp->body);
+	free(resp->location);
+	memset(resp, 0, sizeof(*resp));
+}

@@ -1,0 +1,64 @@
+/*
+ * http.h - the typed HTTP request a handler sees and the response it fills.
+ *
+ * The FastCGI front (fcgi_front.c) copies every CGI variable the service
+ * uses into struct http_request in one place; nothing else reads the
+ * environment of a request. A request and its response live for one request
+ * and are released by http_request_clear() / http_response_clear().
+ */
+#ifndef SCIM_HTTP_H
+#define SCIM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "error.h"
+
+struct query_param {
+	char *name;  /* decoded */
+	char *value; /* decoded; "+" and "%20" both become a space */
+};
+
+struct http_request {
+	char *method;         /* "GET" */
+	char *path;           /* below the SCIM base, decoded: "/Users/123" */
+	char *base_url;       /* "https://host/scim/v2", for Location and meta */
+	char *authorization;  /* NULL when absent */
+	char *content_type;
+	char *if_match;
+	char *if_none_match;
+	char *remote_addr;
+	char *request_id;     /* short random id for log lines */
+	struct query_param *query;
+	size_t nquery;
+	char *body;           /* NUL-terminated, body_len bytes; NULL when empty */
+	size_t body_len;
+	bool body_too_large;  /* more than the configured limit was sent */
+	bool query_invalid;   /* the query string could not be decoded */
+};
+
+struct http_response {
+	int status;             /* 0 until set */
+	json_t *body;           /* owned; NULL for 204 and 304 */
+	char *location;         /* owned; Location header or NULL */
+	char etag[32];          /* ETag header or "" */
+	bool authenticate;      /* send WWW-Authenticate: Bearer */
+};
+
+/* Decode a raw query string into req->query. False when it is not valid. */
+bool http_parse_query(struct http_request *req, const char *query_string);
+
+/* The value of query parameter `name` (case-insensitive), or NULL. */
+const char *http_query_get(const struct http_request *req, const char *name);
+
+/* Reason phrase of a status code ("Not Found"). */
+const char *http_reason(int status);
+
+/* Set the response to the error's JSON body and status. */
+void http_response_error(struct http_response *resp, const struct scim_error *err);
+
+void http_request_clear(struct http_request *req);
+void http_response_clear(struct http_response *resp);
+
+#endif

@@ -1,0 +1,419 @@
+/* resource.c - client JSON to stored document and back; see resource.h. */
+#include "resource.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void stored_resource_clear(struct stored_resource *row)
+{
+	json_decref(row->doc);
+	memset(row, 0, sizeof(*row));
+}
+
+bool resource_id_valid(const char *id)
+{
+	size_t i;
+
+	if (id == NULL || strlen(id) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (id[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)id[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void resource_version_tag(long long version, char out[32])
+{
+	snprintf(out, 32, "W/\"%lld\"", version);
+}
+
+static json_t *normalize_value(const struct attr_def *attr, json_t *value,
+			       const char *where, struct scim_error *err);
+
+/* The member of `object` named `name` in any case (RFC 7643 2.1), or NULL. */
+static json_t *object_get_ci(const json_t *object, const char *name)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)object, key, value) {
+		if (strcasecmp(key, name) == 0)
+			return value;
+	}
+	return NULL;
+}
+
+/* A boolean, or Entra's "True"/"False" strings. */
+static json_t *normalize_boolean(json_t *value, const char *where,
+				 struct scim_error *err)
+{
+	const char *text;
+
+	if (json_is_boolean(value))
+		return json_incref(value);
+	if (json_is_string(value)) {
+		text = json_string_value(value);
+		if (strcasecmp(text, "true") == 0)
+			return json_true();
+		if (strcasecmp(text, "false") == 0)
+			return json_false();
+	}
+	error_set(err, 400, SCIM_INVALID_VALUE, "%s must be a boolean", where);
+	return NULL;
+}
+
+static json_t *normalize_scalar(const struct attr_def *attr, json_t *value,
+				const char *where, struct scim_error *err)
+{
+	char number[64];
+
+	/* Entra's older jobs send {"$ref":null,"value":"x"} for a plain value. */
+	if (json_is_object(value) && json_object_get(value, "value") != NULL)
+		value = json_object_get(value, "value");
+
+	switch (attr->type) {
+	case ATTR_BOOLEAN:
+		return normalize_boolean(value, where, err);
+	case ATTR_INTEGER:
+		if (json_is_integer(value))
+			return json_incref(value);
+		break;
+	case ATTR_DECIMAL:
+		if (json_is_number(value))
+			return json_incref(value);
+		break;
+	case ATTR_COMPLEX:
+		break;
+	default:
+		if (json_is_string(value))
+			return json_incref(value);
+		/* Identity providers map numeric source attributes (employee
+		 * numbers, phone numbers) as JSON numbers: keep them as text. */
+		if (json_is_integer(value)) {
+			snprintf(number, sizeof(number), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(value));
+			return json_string(number);
+		}
+		if (json_is_real(value)) {
+			snprintf(number, sizeof(number), "%.17g", json_real_value(value));
+			return json_string(number);
+		}
+		break;
+	}
+	error_set(err, 400, SCIM_INVALID_VALUE, "%s has the wrong type", where);
+	return NULL;
+}
+
+static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
+				 const char *where, struct scim_error *err)
+{
+	const struct attr_def *sub;
+	json_t *out;
+	json_t *item;
+	json_t *normalized;
+	char sub_where[256];
+
+	/* A bare value for a complex attribute that has a "value" sub-attribute:
+	 * Entra sends the manager as an id string; emails as ["a@x"]. */
+	if (!json_is_object(value)) {
+		if (json_is_string(value) &&
+		    schema_find_attr(attr->sub_attrs, "value", 5) != NULL) {
+			if (json_string_length(value) == 0)
+				return json_object(); /* "" unassigns */
+			return json_pack("{s:O}", "value", value);
+		}
+		error_set(err, 400, SCIM_INVALID_VALUE, "%s must be an object", where);
+		return NULL;
+	}
+	out = json_object();
+	for (sub = attr->sub_attrs; sub != NULL && sub->name != NULL; sub++) {
+		item = object_get_ci(value, sub->name);
+		if (item == NULL || json_is_null(item) ||
+		    sub->mutability == MUT_READ_ONLY)
+			continue;
+		snprintf(sub_where, sizeof(sub_where), "%s.%s", where, sub->name);
+		normalized = normalize_scalar(sub, item, sub_where, err);
+		if (normalized == NULL) {
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(out, sub->name, normalized);
+	}
+	return out;
+}
+
+static json_t *normalize_one(const struct attr_def *attr, json_t *value,
+			     const char *where, struct scim_error *err)
+{
+	if (attr->type == ATTR_COMPLEX)
+		return normalize_complex(attr, value, where, err);
+	return normalize_scalar(attr, value, where, err);
+}
+
+/* Returns NULL with err unset when the value is empty (nothing to store). */
+static json_t *normalize_value(const struct attr_def *attr, json_t *value,
+			       const char *where, struct scim_error *err)
+{
+	json_t *out;
+	json_t *item;
+	json_t *normalized;
+	size_t i;
+
+	if (json_is_null(value))
+		return NULL;
+	if (!attr->multi_valued) {
+		/* Entra's older jobs wrap single values in an array. */
+		if (json_is_array(value)) {
+			if (json_array_size(value) == 0)
+				return NULL;
+			if (json_array_size(value) > 1) {
+				error_set(err, 400, SCIM_INVALID_VALUE,
+					  "%s is single-valued but got %zu values",
+					  where, json_array_size(value));
+				return NULL;
+			}
+			value = json_array_get(value, 0);
+			if (json_is_null(value))
+				return NULL;
+		}
+		out = normalize_one(attr, value, where, err);
+		if (out != NULL && json_is_object(out) && json_object_size(out) == 0) {
+			json_decref(out);
+			return NULL;
+		}
+		return out;
+	}
+	out = json_array();
+	if (!json_is_array(value)) {
+		normalized = normalize_one(attr, value, where, err);
+		if (normalized == NULL && error_is_set(err)) {
+			json_decref(out);
+			return NULL;
+		}
+		if (normalized != NULL)
+			json_array_append_new(out, normalized);
+	} else {
+		json_array_foreach(value, i, item) {
+			if (json_is_null(item))
+				continue;
+			normalized = normalize_one(attr, item, where, err);
+			if (normalized == NULL) {
+				json_decref(out);
+				return NULL;
+			}
+			if (json_is_object(normalized) && json_object_size(normalized) == 0) {
+				json_decref(normalized);
+				continue;
+			}
+			if (json_array_size(out) >= 1000) {
+				json_decref(normalized);
+				json_decref(out);
+				error_set(err, 400, SCIM_INVALID_VALUE,
+					  "%s has more than 1000 values", where);
+				return NULL;
+			}
+			json_array_append_new(out, normalized);
+		}
+	}
+	if (json_array_size(out) == 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * Normalize the attributes of `schema` found in `src` into `dst`. `src` keys
+ * are matched case-insensitively; `prefix_urn` names the schema in error
+ * details of extensions.
+ */
+static bool normalize_schema_attrs(const struct schema_def *schema, const json_t *src,
+				   json_t *dst, struct scim_error *err)
+{
+	const struct attr_def *attr;
+	const char *key;
+	json_t *value;
+	json_t *normalized;
+
+	for (attr = schema->attrs; attr->name != NULL; attr++) {
+		/* Read-only (groups) and write-only (password) attributes are
+		 * never stored: clients send them, we ignore them. */
+		if (attr->mutability == MUT_READ_ONLY || attr->mutability == MUT_WRITE_ONLY)
+			continue;
+		json_object_foreach((json_t *)src, key, value) {
+			if (strcasecmp(key, attr->name) != 0)
+				continue;
+			normalized = normalize_value(attr, value, attr->name, err);
+			if (normalized == NULL) {
+				if (error_is_set(err))
+					return false;
+				continue;
+			}
+			json_object_set_new(dst, attr->name, normalized);
+		}
+	}
+	return true;
+}
+
+/* Move "urn:...:enterprise:2.0:User:employeeNumber": "x" keys into their
+ * extension object, so that both spellings normalize alike. */
+static json_t *gather_extension(const struct resource_type_def *rt,
+				const struct schema_def *ext, const json_t *body)
+{
+	const struct schema_def *found;
+	const char *key;
+	json_t *value;
+	json_t *gathered = json_object();
+	size_t offset;
+
+	json_object_foreach((json_t *)body, key, value) {
+		found = schema_split_urn(rt, key, &offset);
+		if (found != ext)
+			continue;
+		if (key[offset] == '\0') {
+			if (json_is_object(value))
+				json_object_update(gathered, value);
+			continue;
+		}
+		json_object_set(gathered, key + offset, value);
+	}
+	return gathered;
+}
+
+json_t *resource_normalize(const json_t *body, const struct resource_type_def *rt,
+			   struct scim_error *err)
+{
+	const struct schema_def *const *ext;
+	const struct attr_def *required;
+	json_t *doc;
+	json_t *schemas;
+	json_t *ext_src;
+	json_t *ext_doc;
+	json_t *value;
+	const char *key;
+
+	if (!json_is_object(body)) {
+		error_set(err, 400, SCIM_INVALID_SYNTAX, "the request body must be a JSON object");
+		return NULL;
+	}
+	doc = json_object();
+	schemas = json_array();
+	json_array_append_new(schemas, json_string(rt->core->urn));
+	json_object_set_new(doc, "schemas", schemas);
+
+	json_object_foreach((json_t *)body, key, value) {
+		if (strcasecmp(key, "externalId") != 0 || json_is_null(value))
+			continue;
+		if (!json_is_string(value)) {
+			error_set(err, 400, SCIM_INVALID_VALUE, "externalId must be a string");
+			goto failed;
+		}
+		if (json_string_length(value) > 0)
+			json_object_set(doc, "externalId", value);
+	}
+	if (!normalize_schema_attrs(rt->core, body, doc, err))
+		goto failed;
+
+	for (ext = rt->extensions; ext != NULL && *ext != NULL; ext++) {
+		ext_src = gather_extension(rt, *ext, body);
+		ext_doc = json_object();
+		if (!normalize_schema_attrs(*ext, ext_src, ext_doc, err)) {
+			json_decref(ext_src);
+			json_decref(ext_doc);
+			goto failed;
+		}
+		json_decref(ext_src);
+		if (json_object_size(ext_doc) == 0) {
+			json_decref(ext_doc);
+			continue;
+		}
+		json_object_set_new(doc, (*ext)->urn, ext_doc);
+		json_array_append_new(schemas, json_string((*ext)->urn));
+	}
+
+	/* RFC 7643 2.4: a required attribute must be present (PUT and POST). */
+	for (required = rt->core->attrs; required->name != NULL; required++) {
+		if (!required->required)
+			continue;
+		value = json_object_get(doc, required->name);
+		if (value == NULL || (json_is_string(value) && json_string_length(value) == 0)) {
+			error_set(err, 400, SCIM_INVALID_VALUE, "%s is required", required->name);
+			goto failed;
+		}
+	}
+	return doc;
+
+failed:
+	json_decref(doc);
+	return NULL;
+}
+
+/* Add "$ref" to the enterprise manager: clients expect {"value","$ref"}. */
+static void render_manager(json_t *out, const char *base_url)
+{
+	json_t *ext = json_object_get(out, SCHEMA_URN_ENTERPRISE_USER);
+	json_t *manager = ext ? json_object_get(ext, "manager") : NULL;
+	const char *id = manager ? json_string_value(json_object_get(manager, "value")) : NULL;
+	char ref[1024];
+
+	if (id == NULL)
+		return;
+	snprintf(ref, sizeof(ref), "%s/Users/%s", base_url, id);
+	json_object_set_new(manager, "$ref", json_string(ref));
+}
+
+json_t *resource_render(const struct stored_resource *row,
+			const struct resource_type_def *rt, const char *base_url)
+{
+	const struct schema_def *const *ext;
+	const struct attr_def *attr;
+	json_t *out = json_object();
+	json_t *value;
+	char location[1024];
+	char tag[32];
+
+	/* The stored jsonb has its own key order: answer in schema order. */
+	json_object_set(out, "schemas", json_object_get(row->doc, "schemas"));
+	json_object_set_new(out, "id", json_string(row->id));
+	value = json_object_get(row->doc, "externalId");
+	if (value != NULL)
+		json_object_set(out, "externalId", value);
+	for (attr = rt->core->attrs; attr->name != NULL; attr++) {
+		value = json_object_get(row->doc, attr->name);
+		if (value != NULL)
+			json_object_set_new(out, attr->name, json_deep_copy(value));
+	}
+	for (ext = rt->extensions; ext != NULL && *ext != NULL; ext++) {
+		json_t *stored = json_object_get(row->doc, (*ext)->urn);
+		json_t *ordered;
+
+		if (stored == NULL)
+			continue;
+		ordered = json_object();
+		for (attr = (*ext)->attrs; attr->name != NULL; attr++) {
+			value = json_object_get(stored, attr->name);
+			if (value != NULL)
+				json_object_set_new(ordered, attr->name, json_deep_copy(value));
+		}
+		json_object_set_new(out, (*ext)->urn, ordered);
+	}
+	if (rt == &resource_type_user)
+		render_manager(out, base_url);
+
+	snprintf(location, sizeof(location), "%s%s/%s", base_url, rt->endpoint, row->id);
+	resource_version_tag(row->version, tag);
+	json_object_set_new(out, "meta", json_pack("{s:s, s:s, s:s, s:s, s:s}",
+						   "resourceType", rt->name,
+						   "created", row->created,
+						   "lastModified", row->last_modified,
+						   "location", location,
+						   "version", tag));
+	return out;
+}

@@ -1,0 +1,62 @@
+/*
+ * resource.h - SCIM resources in and out: the client's JSON turned into the
+ * stored document, and the stored document turned into the JSON a client
+ * receives (RFC 7643).
+ *
+ * The stored document ("doc") holds every attribute under its canonical name
+ * in schema order, extension attributes in an object under the extension URN,
+ * and never id, meta, password, or the derived groups/members.
+ *
+ * Ownership: functions returning json_t * return a new reference; arguments
+ * are borrowed.
+ */
+#ifndef SCIM_RESOURCE_H
+#define SCIM_RESOURCE_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "error.h"
+#include "schema.h"
+
+/* A resource as the store returns it. */
+struct stored_resource {
+	char id[37];
+	char created[40];       /* RFC 3339, UTC, milliseconds */
+	char last_modified[40];
+	long long version;
+	json_t *doc;            /* owned */
+};
+
+void stored_resource_clear(struct stored_resource *row);
+
+/*
+ * Turn a client body (POST, PUT, or a document after PATCH) into the stored
+ * document. Client leniencies handled here: attribute names in any case;
+ * unknown attributes, unknown schema URNs, id, meta, groups and nulls are
+ * ignored; booleans written as strings ("True"); numbers for string
+ * attributes; a single value for a multi-valued attribute; Entra's
+ * array-wrapped single value ([{"value":"x"}]) for a singular one; a bare id
+ * for the enterprise manager. password is accepted and dropped: it is
+ * write-only and this service authenticates nobody with it.
+ * On error returns NULL with 400 invalidSyntax (not an object) or
+ * invalidValue (wrong type, missing required attribute).
+ */
+json_t *resource_normalize(const json_t *body, const struct resource_type_def *rt,
+			   struct scim_error *err);
+
+/*
+ * The representation a client receives: schemas, id, the document, and meta
+ * (resourceType, created, lastModified, location, version). The manager gets
+ * its "$ref". base_url is e.g. "https://host/scim/v2".
+ */
+json_t *resource_render(const struct stored_resource *row,
+			const struct resource_type_def *rt, const char *base_url);
+
+/* The ETag / meta.version of a version number: W/"<n>". */
+void resource_version_tag(long long version, char out[32]);
+
+/* True when `id` has the form of our ids (a UUID); others are never found. */
+bool resource_id_valid(const char *id);
+
+#endif

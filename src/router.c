@@ -1,0 +1,153 @@
+/* router.c - the route table and request dispatch; see router.h. */
+#include "router.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "handlers.h"
+#include "log.h"
+
+enum route_flags {
+	ROUTE_TENANT = 1, /* needs a bearer token; the handler sees ctx->tenant */
+	ROUTE_WRITE = 2,  /* runs in one transaction, rolled back on error */
+};
+
+struct route {
+	const char *method;
+	const char *collection; /* first path segment, e.g. "Users" */
+	bool with_id;           /* "/Users/{id}" rather than "/Users" */
+	int flags;
+	route_handler handler;
+};
+
+static bool not_implemented(struct request_context *ctx)
+{
+	return error_set(&ctx->err, 501, NULL, "%s is not supported by this service",
+			 ctx->req->path);
+}
+
+static const struct route routes[] = {
+	{ "GET", "ServiceProviderConfig", false, 0, service_provider_config_get },
+	{ "GET", "ResourceTypes", false, 0, resource_types_list },
+	{ "GET", "ResourceTypes", true, 0, resource_types_get },
+	{ "GET", "Schemas", false, 0, schemas_list },
+	{ "GET", "Schemas", true, 0, schemas_get },
+
+	{ "GET", "Users", false, ROUTE_TENANT, users_list },
+	{ "POST", "Users", false, ROUTE_TENANT | ROUTE_WRITE, users_create },
+	{ "GET", "Users", true, ROUTE_TENANT, users_get },
+	{ "PUT", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_replace },
+	{ "PATCH", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_patch },
+	{ "DELETE", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_delete },
+
+	/* RFC 7644 3.11 and 3.7: not offered, and said so in JSON. */
+	{ "GET", "Me", false, ROUTE_TENANT, not_implemented },
+	{ "POST", "Bulk", false, ROUTE_TENANT, not_implemented },
+};
+
+/*
+ * Split "/Users/123" into collection "Users" and id "123". A trailing slash
+ * is ignored. False for deeper paths, which no route serves.
+ */
+static bool split_path(const char *path, char *collection, size_t csize,
+		       const char **id)
+{
+	const char *start = path;
+	size_t len;
+
+	while (*start == '/')
+		start++;
+	len = strcspn(start, "/");
+	if (len == 0 || len >= csize)
+		return false;
+	memcpy(collection, start, len);
+	collection[len] = '\0';
+	start += len;
+	*id = NULL;
+	if (*start == '/' && start[1] != '\0') {
+		*id = start + 1;
+		len = strcspn(*id, "/");
+		/* "/Users/123/" is "/Users/123"; "/Users/123/x" is nothing. */
+		if ((*id)[len] != '\0' && strcmp(*id + len, "/") != 0)
+			return false;
+	}
+	return true;
+}
+
+void router_dispatch(const struct http_request *req, struct http_response *resp,
+		     struct store *store, const struct settings *settings)
+{
+	struct request_context ctx = {
+		.req = req, .resp = resp, .store = store, .settings = settings,
+	};
+	const struct route *route = NULL;
+	bool path_known = false;
+	char collection[64];
+	char id[256];
+	const char *id_start = NULL;
+	size_t i;
+	bool ok;
+
+	error_clear(&ctx.err);
+	if (req->path != NULL && split_path(req->path, collection, sizeof(collection), &id_start)) {
+		if (id_start != NULL) {
+			size_t len = strcspn(id_start, "/");
+
+			if (len >= sizeof(id))
+				len = sizeof(id) - 1;
+			memcpy(id, id_start, len);
+			id[len] = '\0';
+			ctx.resource_id = id;
+		}
+		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+			if (strcasecmp(routes[i].collection, collection) != 0 ||
+			    routes[i].with_id != (id_start != NULL))
+				continue;
+			path_known = true;
+			if (strcmp(routes[i].method, req->method) == 0) {
+				route = &routes[i];
+				break;
+			}
+		}
+	}
+	if (route == NULL) {
+		if (path_known)
+			error_set(&ctx.err, 405, NULL, "%s is not allowed on %s", req->method, req->path);
+		else
+			error_set(&ctx.err, 404, NULL, "no SCIM endpoint at %s", req->path ? req->path : "/");
+		http_response_error(resp, &ctx.err);
+		return;
+	}
+	if (req->query_invalid) {
+		error_set(&ctx.err, 400, SCIM_INVALID_VALUE, "the query string cannot be decoded");
+		http_response_error(resp, &ctx.err);
+		return;
+	}
+
+	if (route->flags & ROUTE_TENANT) {
+		if (!auth_authenticate(store, req->authorization, req->remote_addr,
+				       &ctx.tenant, &ctx.err)) {
+			http_response_error(resp, &ctx.err);
+			return;
+		}
+		log_set_context(req->request_id, ctx.tenant.name);
+	}
+
+	if (route->flags & ROUTE_WRITE) {
+		ok = store_begin(store, &ctx.err);
+		if (ok)
+			ok = route->handler(&ctx);
+		if (ok)
+			ok = store_commit(store, &ctx.err);
+		else
+			store_rollback(store);
+	} else {
+		ok = route->handler(&ctx);
+	}
+	if (!ok || error_is_set(&ctx.err)) {
+		if (!error_is_set(&ctx.err))
+			error_set(&ctx.err, 500, NULL, "the request failed");
+		http_response_error(resp, &ctx.err);
+	}
+}

@@ -1,0 +1,32 @@
+/* settings.c - settings from the environment; see settings.h. */
+#include "settings.h"
+
+#include <stdlib.h>
+
+static long env_long(const char *name, long fallback, long min, long max)
+{
+	const char *text = getenv(name);
+	char *end;
+	long value;
+
+	if (text == NULL || *text == '\0')
+		return fallback;
+	value = strtol(text, &end, 10);
+	if (*end != '\0' || value < min || value > max)
+		return fallback;
+	return value;
+}
+
+void settings_load(struct settings *s)
+{
+	const char *db = getenv("SCIM_DATABASE");
+
+	const char *base_url = getenv("SCIM_BASE_URL");
+
+	s->database = db != NULL ? db : "";
+	s->base_url = base_url != NULL ? base_url : "";
+	s->max_body = (size_t)env_long("SCIM_MAX_BODY", 1024 * 1024, 1024, 256L * 1024 * 1024);
+	s->max_results = (int)env_long("SCIM_MAX_RESULTS", 1000, 1, 100000);
+	/* Okta pages by 100; a list without count gets at most this many. */
+	s->default_count = s->max_results < 100 ? s->max_results : 100;
+}

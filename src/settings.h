@@ -1,0 +1,31 @@
+/*
+ * settings.h - the service's settings, read once at start from the
+ * environment (the web server passes them to the workers; the admin tool
+ * reads the same variables):
+ *
+ *   SCIM_DATABASE    libpq connection string or URI; empty uses libpq's
+ *                    PGHOST, PGPORT, PGDATABASE, PGUSER... variables
+ *   SCIM_MAX_BODY    largest request body in bytes (default 1 MiB)
+ *   SCIM_MAX_RESULTS largest page a list returns (default 1000)
+ *   SCIM_BASE_URL    the public URL of the SCIM base, e.g.
+ *                    https://example.com/scim/v2, when the web server's view
+ *                    differs (a reverse proxy); default: from the request
+ *   SCIM_LOG_LEVEL   error, warning, info (default) or debug
+ */
+#ifndef SCIM_SETTINGS_H
+#define SCIM_SETTINGS_H
+
+#include <stddef.h>
+
+struct settings {
+	const char *database;  /* borrowed from the environment; never NULL */
+	const char *base_url;  /* borrowed; "" when unset */
+	size_t max_body;
+	int max_results;
+	int default_count;
+};
+
+/* Fill `s` from the environment, with defaults for what is unset or invalid. */
+void settings_load(struct settings *s);
+
+#endif

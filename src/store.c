@@ -1,0 +1,533 @@
+/* store.c - PostgreSQL storage; see store.h. The only file that calls libpq. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "sha256.h"
+
+#define QUERY_CACHE_SIZE 64
+
+/* The fixed statements, prepared on first use on each connection. */
+enum statement {
+	STMT_TOKEN_AUTHENTICATE,
+	STMT_TOKEN_TOUCH,
+	STMT_USER_GET,
+	STMT_USER_GET_FOR_UPDATE,
+	STMT_USER_INSERT,
+	STMT_USER_UPDATE,
+	STMT_USER_DELETE,
+	STMT_COUNT
+};
+
+#define USER_COLUMNS_FROM_DOC \
+	"user_name = s.d->>'userName', external_id = s.d->>'externalId', " \
+	"display_name = s.d->>'displayName', " \
+	"active = coalesce((s.d->>'active')::boolean, true)"
+
+static const char *const statement_sql[STMT_COUNT] = {
+	[STMT_TOKEN_AUTHENTICATE] =
+		"SELECT t.tenant_id, n.name, t.token_id,"
+		" t.last_used IS NULL OR t.last_used < now() - interval '1 minute',"
+		" t.allowed_networks IS NULL OR coalesce($2::inet <<= ANY (t.allowed_networks), false)"
+		" FROM tokens t JOIN tenants n USING (tenant_id)"
+		" WHERE t.token_hash = $1::bytea AND t.revoked IS NULL",
+	[STMT_TOKEN_TOUCH] =
+		"UPDATE tokens SET last_used = now() WHERE token_id = $1",
+	[STMT_USER_GET] =
+		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r"
+		" WHERE r.tenant_id = $1 AND r.id = $2",
+	[STMT_USER_GET_FOR_UPDATE] =
+		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r"
+		" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE",
+	[STMT_USER_INSERT] =
+		"INSERT INTO users AS r (tenant_id, user_name, external_id, display_name, active, doc)"
+		" SELECT $1, s.d->>'userName', s.d->>'externalId', s.d->>'displayName',"
+		" coalesce((s.d->>'active')::boolean, true), s.d FROM (SELECT $2::jsonb AS d) s"
+		" RETURNING " STORE_RESOURCE_COLUMNS,
+	[STMT_USER_UPDATE] =
+		"UPDATE users AS r SET doc = s.d, " USER_COLUMNS_FROM_DOC ","
+		" version = r.version + 1, last_modified = now()"
+		" FROM (SELECT $3::jsonb AS d) s WHERE r.tenant_id = $1 AND r.id = $2"
+		" RETURNING " STORE_RESOURCE_COLUMNS,
+	[STMT_USER_DELETE] =
+		"DELETE FROM users WHERE tenant_id = $1 AND id = $2",
+};
+
+struct cached_query {
+	char *text;
+	char name[24];
+	unsigned long last_used;
+};
+
+struct store {
+	char *conninfo;
+	PGconn *conn;
+	bool prepared[STMT_COUNT];
+	struct cached_query cache[QUERY_CACHE_SIZE];
+	unsigned long clock;
+	unsigned long next_name;
+};
+
+struct store *store_new(const char *conninfo)
+{
+	struct store *store = calloc(1, sizeof(*store));
+
+	if (store == NULL)
+		return NULL;
+	store->conninfo = strdup(conninfo ? conninfo : "");
+	if (store->conninfo == NULL) {
+		free(store);
+		return NULL;
+	}
+	return store;
+}
+
+static void forget_connection(struct store *store)
+{
+	int i;
+
+	if (store->conn != NULL)
+		PQfinish(store->conn);
+	store->conn = NULL;
+	memset(store->prepared, 0, sizeof(store->prepared));
+	for (i = 0; i < QUERY_CACHE_SIZE; i++) {
+		free(store->cache[i].text);
+		store->cache[i].text = NULL;
+	}
+}
+
+void store_free(struct store *store)
+{
+	if (store == NULL)
+		return;
+	forget_connection(store);
+	free(store->conninfo);
+	free(store);
+}
+
+/* Server notices ("relation already exists, skipping") are not errors. */
+static void notice_ignore(void *arg, const char *message)
+{
+	(void)arg;
+	log_msg(LOG_DEBUG, "database notice: %s", message);
+}
+
+bool store_connect(struct store *store, struct scim_error *err)
+{
+	static const char *const keywords[] = {
+		"connect_timeout", "application_name", "dbname", NULL
+	};
+	const char *values[] = { "5", "scim", store->conninfo, NULL };
+
+	if (store->conn != NULL && PQstatus(store->conn) == CONNECTION_OK)
+		return true;
+	forget_connection(store);
+	/* dbname is expanded: SCIM_DATABASE may be a full connection string
+	 * or URI, and overrides the defaults before it. */
+	store->conn = PQconnectdbParams(keywords, values, 1);
+	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
+		log_msg(LOG_ERROR, "database connection failed: %s",
+			store->conn ? PQerrorMessage(store->conn) : "out of memory");
+		forget_connection(store);
+		return error_set(err, 503, NULL, "the database is unavailable; try again later");
+	}
+	PQsetNoticeProcessor(store->conn, notice_ignore, NULL);
+	return true;
+}
+
+/*
+ * Map a failed result to the service's error. SQLSTATEs that clients caused
+ * become 4xx; a lost connection becomes 503 and is re-opened next time.
+ */
+static bool fail_result(struct store *store, PGresult *res, struct scim_error *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *message = res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn);
+	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	bool ok;
+
+	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
+		log_msg(LOG_ERROR, "database connection lost: %s", message);
+		forget_connection(store);
+		ok = error_set(err, 503, NULL, "the database is unavailable; try again later");
+	} else if (state == NULL) {
+		log_msg(LOG_ERROR, "database error: %s", message);
+		ok = error_set(err, 500, NULL, "internal database error");
+	} else if (strcmp(state, "23505") == 0) {
+		if (constraint && strstr(constraint, "display_name"))
+			ok = error_set(err, 409, SCIM_UNIQUENESS, "displayName is already taken");
+		else
+			ok = error_set(err, 409, SCIM_UNIQUENESS, "userName is already taken");
+	} else if (strcmp(state, "23503") == 0) {
+		ok = error_set(err, 400, SCIM_INVALID_VALUE, "a referenced resource does not exist");
+	} else if (strcmp(state, "22P02") == 0 || strcmp(state, "22007") == 0 ||
+		   strcmp(state, "22008") == 0 || strcmp(state, "22003") == 0) {
+		ok = error_set(err, 400, SCIM_INVALID_VALUE, "a value has the wrong format");
+	} else if (strcmp(state, "54000") == 0) {
+		ok = error_set(err, 400, SCIM_INVALID_VALUE, "a value is too long");
+	} else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+		   strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
+		   strncmp(state, "57P", 3) == 0 || strcmp(state, "53300") == 0) {
+		log_msg(LOG_WARNING, "database busy (%s): %s", state, message);
+		ok = error_set(err, 503, NULL, "the database is busy; try again later");
+	} else {
+		log_msg(LOG_ERROR, "database error %s: %s", state, message);
+		ok = error_set(err, 500, NULL, "internal database error");
+	}
+	PQclear(res);
+	return ok;
+}
+
+static PGresult *check_result(struct store *store, PGresult *res, struct scim_error *err)
+{
+	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+		return res;
+	fail_result(store, res, err);
+	return NULL;
+}
+
+static PGresult *exec_statement(struct store *store, enum statement stmt, int nparams,
+				const char *const *params, struct scim_error *err)
+{
+	char name[16];
+	PGresult *res;
+
+	if (!store_connect(store, err))
+		return NULL;
+	snprintf(name, sizeof(name), "s%d", (int)stmt);
+	if (!store->prepared[stmt]) {
+		res = check_result(store, PQprepare(store->conn, name, statement_sql[stmt],
+						    0, NULL), err);
+		if (res == NULL)
+			return NULL;
+		PQclear(res);
+		store->prepared[stmt] = true;
+	}
+	return check_result(store, PQexecPrepared(store->conn, name, nparams, params,
+						  NULL, NULL, 0), err);
+}
+
+/* The prepared name of a dynamic query, preparing it on first use. Least
+ * recently used entries are deallocated when the cache is full. */
+static const char *cached_statement(struct store *store, const struct sql_query *q,
+				    struct scim_error *err)
+{
+	struct cached_query *slot = &store->cache[0];
+	char sql[64];
+	PGresult *res;
+	int i;
+
+	for (i = 0; i < QUERY_CACHE_SIZE; i++) {
+		struct cached_query *c = &store->cache[i];
+
+		if (c->text != NULL && strcmp(c->text, q->text) == 0) {
+			c->last_used = ++store->clock;
+			return c->name;
+		}
+		if (c->text == NULL || (slot->text != NULL && c->last_used < slot->last_used))
+			slot = c;
+	}
+	if (slot->text != NULL) {
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", slot->name);
+		res = check_result(store, PQexec(store->conn, sql), err);
+		if (res == NULL)
+			return NULL;
+		PQclear(res);
+		free(slot->text);
+		slot->text = NULL;
+	}
+	snprintf(slot->name, sizeof(slot->name), "q%lu", ++store->next_name);
+	res = check_result(store, PQprepare(store->conn, slot->name, q->text, 0, NULL), err);
+	if (res == NULL)
+		return NULL;
+	PQclear(res);
+	slot->text = strdup(q->text);
+	if (slot->text == NULL)
+		abort();
+	slot->last_used = ++store->clock;
+	return slot->name;
+}
+
+static PGresult *exec_query(struct store *store, const struct sql_query *q,
+			    struct scim_error *err)
+{
+	const char *name;
+
+	if (!store_connect(store, err))
+		return NULL;
+	name = cached_statement(store, q, err);
+	if (name == NULL)
+		return NULL;
+	return check_result(store, PQexecPrepared(store->conn, name, q->nparams,
+						  (const char *const *)q->params,
+						  NULL, NULL, 0), err);
+}
+
+static bool exec_simple(struct store *store, const char *sql, struct scim_error *err)
+{
+	PGresult *res;
+
+	if (!store_connect(store, err))
+		return false;
+	res = check_result(store, PQexec(store->conn, sql), err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+bool store_begin(struct store *store, struct scim_error *err)
+{
+	return exec_simple(store, "BEGIN", err);
+}
+
+bool store_commit(struct store *store, struct scim_error *err)
+{
+	return exec_simple(store, "COMMIT", err);
+}
+
+void store_rollback(struct store *store)
+{
+	PGresult *res;
+
+	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK)
+		return;
+	if (PQtransactionStatus(store->conn) == PQTRANS_IDLE)
+		return;
+	res = PQexec(store->conn, "ROLLBACK");
+	PQclear(res);
+}
+
+bool store_token_authenticate(struct store *store, const uint8_t hash[32],
+			      const char *remote_addr, struct tenant *out,
+			      struct scim_error *err)
+{
+	char hex[3 + 64];
+	char token_id[24];
+	const char *params[2];
+	const char *touch[1];
+	PGresult *res;
+	bool stale;
+
+	hex[0] = '\\';
+	hex[1] = 'x';
+	sha256_hex(hash, hex + 2);
+	params[0] = hex;
+	params[1] = remote_addr;
+	res = exec_statement(store, STMT_TOKEN_AUTHENTICATE, 2, params, err);
+	if (res == NULL)
+		return false;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return error_set(err, 401, NULL, "the bearer token is not valid");
+	}
+	if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
+		log_msg(LOG_WARNING, "token %s refused from %s by its IP restriction",
+			PQgetvalue(res, 0, 2), remote_addr ? remote_addr : "an unknown address");
+		PQclear(res);
+		return error_set(err, 401, NULL, "the bearer token is not valid from this address");
+	}
+	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
+	out->token_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	stale = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	PQclear(res);
+	if (stale) {
+		snprintf(token_id, sizeof(token_id), "%lld", out->token_id);
+		touch[0] = token_id;
+		res = exec_statement(store, STMT_TOKEN_TOUCH, 1, touch, err);
+		if (res == NULL)
+			return false;
+		PQclear(res);
+	}
+	return true;
+}
+
+/* Fill `out` from row `i` of a result whose columns are STORE_RESOURCE_COLUMNS. */
+static bool read_resource(PGresult *res, int i, struct stored_resource *out,
+			  struct scim_error *err)
+{
+	json_error_t jerr;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, i, 0));
+	snprintf(out->created, sizeof(out->created), "%s", PQgetvalue(res, i, 1));
+	snprintf(out->last_modified, sizeof(out->last_modified), "%s", PQgetvalue(res, i, 2));
+	out->version = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+	out->doc = json_loadb(PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4), 0, &jerr);
+	if (out->doc == NULL) {
+		log_msg(LOG_ERROR, "stored document of %s is not JSON: %s", out->id, jerr.text);
+		return error_set(err, 500, NULL, "stored resource is damaged");
+	}
+	return true;
+}
+
+static bool single_resource(PGresult *res, struct stored_resource *out,
+			    struct scim_error *err)
+{
+	bool ok;
+
+	if (res == NULL)
+		return false;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return error_set(err, 404, NULL, "resource not found");
+	}
+	ok = read_resource(res, 0, out, err);
+	PQclear(res);
+	return ok;
+}
+
+bool store_user_get(struct store *store, const char *tenant_id, const char *id,
+		    bool for_update, struct stored_resource *out, struct scim_error *err)
+{
+	const char *params[2] = { tenant_id, id };
+
+	if (!resource_id_valid(id))
+		return error_set(err, 404, NULL, "resource not found");
+	return single_resource(exec_statement(store, for_update ? STMT_USER_GET_FOR_UPDATE
+					      : STMT_USER_GET, 2, params, err), out, err);
+}
+
+static char *dump_doc(const json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+
+	if (text == NULL)
+		abort();
+	return text;
+}
+
+bool store_user_insert(struct store *store, const char *tenant_id, const json_t *doc,
+		       struct stored_resource *out, struct scim_error *err)
+{
+	char *text = dump_doc(doc);
+	const char *params[2] = { tenant_id, text };
+	bool ok;
+
+	ok = single_resource(exec_statement(store, STMT_USER_INSERT, 2, params, err), out, err);
+	free(text);
+	return ok;
+}
+
+bool store_user_update(struct store *store, const char *tenant_id, const char *id,
+		       const json_t *doc, struct stored_resource *out,
+		       struct scim_error *err)
+{
+	char *text = dump_doc(doc);
+	const char *params[3] = { tenant_id, id, text };
+	bool ok;
+
+	if (!resource_id_valid(id)) {
+		free(text);
+		return error_set(err, 404, NULL, "resource not found");
+	}
+	ok = single_resource(exec_statement(store, STMT_USER_UPDATE, 3, params, err), out, err);
+	free(text);
+	return ok;
+}
+
+bool store_user_delete(struct store *store, const char *tenant_id, const char *id,
+		       struct scim_error *err)
+{
+	const char *params[2] = { tenant_id, id };
+	PGresult *res;
+	bool found;
+
+	if (!resource_id_valid(id))
+		return error_set(err, 404, NULL, "resource not found");
+	res = exec_statement(store, STMT_USER_DELETE, 2, params, err);
+	if (res == NULL)
+		return false;
+	found = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (!found)
+		return error_set(err, 404, NULL, "resource not found");
+	return true;
+}
+
+bool store_list(struct store *store, const struct sql_query *query,
+		struct stored_resource **rows, int *nrows, long long *total,
+		struct scim_error *err)
+{
+	PGresult *res = exec_query(store, query, err);
+	int n;
+	int i;
+
+	*rows = NULL;
+	*nrows = 0;
+	*total = -1;
+	if (res == NULL)
+		return false;
+	n = PQntuples(res);
+	if (n > 0) {
+		*rows = calloc((size_t)n, sizeof(**rows));
+		if (*rows == NULL)
+			abort();
+		*total = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+	}
+	for (i = 0; i < n; i++) {
+		if (!read_resource(res, i, &(*rows)[i], err)) {
+			*nrows = i + 1;
+			PQclear(res);
+			return false;
+		}
+	}
+	*nrows = n;
+	PQclear(res);
+	return true;
+}
+
+bool store_count(struct store *store, const struct sql_query *query,
+		 long long *total, struct scim_error *err)
+{
+	PGresult *res = exec_query(store, query, err);
+
+	if (res == NULL)
+		return false;
+	*total = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	return true;
+}
+
+bool store_exec_script(struct store *store, const char *sql, struct scim_error *err)
+{
+	return exec_simple(store, sql, err);
+}
+
+bool store_exec_params(struct store *store, const char *sql, int nparams,
+		       const char *const *params, json_t **out, struct scim_error *err)
+{
+	PGresult *res;
+	json_t *rows;
+	json_t *row;
+	int i;
+	int j;
+
+	if (!store_connect(store, err))
+		return false;
+	res = check_result(store, PQexecParams(store->conn, sql, nparams, NULL, params,
+					       NULL, NULL, 0), err);
+	if (res == NULL)
+		return false;
+	if (out != NULL) {
+		rows = json_array();
+		for (i = 0; i < PQntuples(res); i++) {
+			row = json_array();
+			for (j = 0; j < PQnfields(res); j++)
+				json_array_append_new(row, PQgetisnull(res, i, j) ? json_null()
+						      : json_string(PQgetvalue(res, i, j)));
+			json_array_append_new(rows, row);
+		}
+		*out = rows;
+	}
+	PQclear(res);
+	return true;
+}

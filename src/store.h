@@ -1,0 +1,94 @@
+/*
+ * store.h - PostgreSQL storage: the only code that calls libpq.
+ *
+ * One persistent connection per worker, opened lazily and re-opened after it
+ * breaks (a request meanwhile gets 503). Every statement is prepared once
+ * per connection and executed with $n parameters; dynamic list queries are
+ * prepared on first use and cached by their text.
+ *
+ * Every function takes the tenant and touches only that tenant's rows. On
+ * error a function returns false with err set: 404 for rows that are not
+ * there, 409 uniqueness for unique violations, 503 when the database is
+ * unreachable, 500 for anything unexpected (logged).
+ *
+ * Ownership: out-parameters are owned by the caller (stored_resource_clear());
+ * all other arguments are borrowed.
+ */
+#ifndef SCIM_STORE_H
+#define SCIM_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "error.h"
+#include "resource.h"
+#include "sql_query.h"
+
+struct store;
+
+struct tenant {
+	char id[37];
+	char name[128];
+	long long token_id;
+};
+
+/* A store that connects with `conninfo` on first use. */
+struct store *store_new(const char *conninfo);
+void store_free(struct store *store);
+
+/* Connect if needed; 503 when the database cannot be reached. */
+bool store_connect(struct store *store, struct scim_error *err);
+
+/* One transaction per writing request. Rollback never fails visibly. */
+bool store_begin(struct store *store, struct scim_error *err);
+bool store_commit(struct store *store, struct scim_error *err);
+void store_rollback(struct store *store);
+
+/*
+ * The tenant of a token (its SHA-256), when the token is valid and allowed
+ * from `remote_addr` (NULL when unknown). 401 otherwise. Records last use at
+ * most once a minute.
+ */
+bool store_token_authenticate(struct store *store, const uint8_t hash[32],
+			      const char *remote_addr, struct tenant *out,
+			      struct scim_error *err);
+
+/* Users. `doc` is a normalized document (resource_normalize()). */
+bool store_user_get(struct store *store, const char *tenant_id, const char *id,
+		    bool for_update, struct stored_resource *out, struct scim_error *err);
+bool store_user_insert(struct store *store, const char *tenant_id, const json_t *doc,
+		       struct stored_resource *out, struct scim_error *err);
+bool store_user_update(struct store *store, const char *tenant_id, const char *id,
+		       const json_t *doc, struct stored_resource *out,
+		       struct scim_error *err);
+bool store_user_delete(struct store *store, const char *tenant_id, const char *id,
+		       struct scim_error *err);
+
+/*
+ * Run a list query built by the caller. Its select list must be
+ * STORE_RESOURCE_COLUMNS followed by a total count column; rows come back in
+ * `rows` (an array of *nrows, free each and the array), `total` from the
+ * first row's count (or -1 when there are no rows).
+ */
+#define STORE_RESOURCE_COLUMNS \
+	"r.id, to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
+	"to_char(r.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
+	"r.version, r.doc"
+bool store_list(struct store *store, const struct sql_query *query,
+		struct stored_resource **rows, int *nrows, long long *total,
+		struct scim_error *err);
+
+/* A single count query built by the caller (select count(*) ...). */
+bool store_count(struct store *store, const struct sql_query *query,
+		 long long *total, struct scim_error *err);
+
+/* Admin tool: run a file of migrations (the simple-query protocol). */
+bool store_exec_script(struct store *store, const char *sql, struct scim_error *err);
+
+/* Admin tool: run one parameterized statement, printing nothing; `out`, when
+ * given, receives the rows as a JSON array of arrays of strings (NULL as null). */
+bool store_exec_params(struct store *store, const char *sql, int nparams,
+		       const char *const *params, json_t **out, struct scim_error *err);
+
+#endif
