@@ -193,8 +193,8 @@ static PGresult *check_result(struct store *store, PGresult *res, struct scim_er
 	return NULL;
 }
 
-static PGresult *exec_statement(struct store *store, enum statement stmt, int nparams,
-				const char *const *params, struct scim_error *err)
+static PGresult *exec_statement_once(struct store *store, enum statement stmt, int nparams,
+				     const char *const *params, struct scim_error *err)
 {
 	char name[16];
 	PGresult *res;
@@ -255,8 +255,8 @@ static const char *cached_statement(struct store *store, const struct sql_query 
 	return slot->name;
 }
 
-static PGresult *exec_query(struct store *store, const struct sql_query *q,
-			    struct scim_error *err)
+static PGresult *exec_query_once(struct store *store, const struct sql_query *q,
+				 struct scim_error *err)
 {
 	const char *name;
 
@@ -270,13 +270,64 @@ static PGresult *exec_query(struct store *store, const struct sql_query *q,
 						  NULL, NULL, 0), err);
 }
 
+static PGresult *exec_simple_once(struct store *store, const char *sql,
+				  struct scim_error *err)
+{
+	if (!store_connect(store, err))
+		return NULL;
+	return check_result(store, PQexec(store->conn, sql), err);
+}
+
+/* Was the connection idle, outside a transaction, before a statement? */
+static bool connection_idle(const struct store *store)
+{
+	return store->conn != NULL && PQtransactionStatus(store->conn) == PQTRANS_IDLE;
+}
+
+/*
+ * A connection that died while idle (the database restarted since the last
+ * request) had nothing in flight: open a new one and run the statement again,
+ * once, instead of failing the request.
+ */
+static bool retry_after_reconnect(const struct store *store, bool was_idle,
+				  struct scim_error *err)
+{
+	if (!was_idle || store->conn != NULL || err->status != 503)
+		return false;
+	log_msg(LOG_INFO, "reconnecting to the database");
+	error_clear(err);
+	return true;
+}
+
+static PGresult *exec_statement(struct store *store, enum statement stmt, int nparams,
+				const char *const *params, struct scim_error *err)
+{
+	bool idle = connection_idle(store);
+	PGresult *res = exec_statement_once(store, stmt, nparams, params, err);
+
+	if (res == NULL && retry_after_reconnect(store, idle, err))
+		res = exec_statement_once(store, stmt, nparams, params, err);
+	return res;
+}
+
+static PGresult *exec_query(struct store *store, const struct sql_query *q,
+			    struct scim_error *err)
+{
+	bool idle = connection_idle(store);
+	PGresult *res = exec_query_once(store, q, err);
+
+	if (res == NULL && retry_after_reconnect(store, idle, err))
+		res = exec_query_once(store, q, err);
+	return res;
+}
+
 static bool exec_simple(struct store *store, const char *sql, struct scim_error *err)
 {
-	PGresult *res;
+	bool idle = connection_idle(store);
+	PGresult *res = exec_simple_once(store, sql, err);
 
-	if (!store_connect(store, err))
-		return false;
-	res = check_result(store, PQexec(store->conn, sql), err);
+	if (res == NULL && retry_after_reconnect(store, idle, err))
+		res = exec_simple_once(store, sql, err);
 	if (res == NULL)
 		return false;
 	PQclear(res);
