@@ -275,7 +275,9 @@ static bool value_complex(struct patch_ctx *ctx, const struct attr_def *attr,
 	if (json_is_null(value))
 		return true;
 	if (!json_is_object(value)) {
-		if (value_sub == NULL || json_is_array(value))
+		/* Only the manager may come as a bare id (Entra); a bare value of
+		 * any other complex attribute is a type error. */
+		if (value_sub == NULL || !reference || json_is_array(value))
 			return patch_fail(ctx, SCIM_INVALID_VALUE,
 					  "a value of \"%s\" must be an object", attr->name);
 		/* Entra sends the manager as a bare id and unassigns it with "". */

@@ -72,8 +72,6 @@ static json_t *normalize_boolean(json_t *value, const char *where,
 static json_t *normalize_scalar(const struct attr_def *attr, json_t *value,
 				const char *where, struct scim_error *err)
 {
-	char number[64];
-
 	/* Entra's older jobs send {"$ref":null,"value":"x"} for a plain value. */
 	if (json_is_object(value) && json_object_get(value, "value") != NULL)
 		value = json_object_get(value, "value");
@@ -94,17 +92,6 @@ static json_t *normalize_scalar(const struct attr_def *attr, json_t *value,
 	default:
 		if (json_is_string(value))
 			return json_incref(value);
-		/* Identity providers map numeric source attributes (employee
-		 * numbers, phone numbers) as JSON numbers: keep them as text. */
-		if (json_is_integer(value)) {
-			snprintf(number, sizeof(number), "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(value));
-			return json_string(number);
-		}
-		if (json_is_real(value)) {
-			snprintf(number, sizeof(number), "%.17g", json_real_value(value));
-			return json_string(number);
-		}
 		break;
 	}
 	error_set(err, 400, SCIM_INVALID_VALUE, "%s has the wrong type", where);
@@ -120,21 +107,22 @@ static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
 	json_t *normalized;
 	char sub_where[256];
 
-	/* A bare value for a complex attribute that has a "value" sub-attribute:
-	 * Entra sends the manager as an id string; emails as ["a@x"]. */
+	/* Entra sends the manager as a bare id, and "" to remove it. */
+	if (json_is_string(value) && strcmp(attr->name, "manager") == 0) {
+		if (json_string_length(value) == 0)
+			return json_object();
+		return json_pack("{s:O}", "value", value);
+	}
 	if (!json_is_object(value)) {
-		if (json_is_string(value) &&
-		    schema_find_attr(attr->sub_attrs, "value", 5) != NULL) {
-			if (json_string_length(value) == 0)
-				return json_object(); /* "" unassigns */
-			return json_pack("{s:O}", "value", value);
-		}
 		error_set(err, 400, SCIM_INVALID_VALUE, "%s must be an object", where);
 		return NULL;
 	}
 	out = json_object();
 	for (sub = attr->sub_attrs; sub != NULL && sub->name != NULL; sub++) {
 		item = object_get_ci(value, sub->name);
+		/* Samanage's Entra mapping sends roles as {"displayName":"role"}. */
+		if (item == NULL && strcmp(sub->name, "display") == 0)
+			item = object_get_ci(value, "displayName");
 		if (item == NULL || json_is_null(item) ||
 		    sub->mutability == MUT_READ_ONLY)
 			continue;

@@ -1,0 +1,193 @@
+"""Bearer token authentication and tenant isolation."""
+
+import re
+import uuid
+
+from harness import Client, expect_error, expect_status, q
+
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def _user(ctx):
+    return {"schemas": [USER], "userName": ctx.unique("auth.user") + "@example.com",
+            "displayName": "Auth User", "active": True}
+
+
+def _create(c, body):
+    r = c.post("/Users", body)
+    expect_status(r, 201, "create %r" % body.get("userName"))
+    return r.json
+
+
+def _expect_401(r, what):
+    """A JSON SCIM 401 with a Bearer challenge."""
+    assert r.status == 401, "%s: expected 401, got %d %r" % (what, r.status, r.text[:200])
+    ctype = r.headers.get("content-type", "")
+    assert ctype.startswith("application/scim+json"), \
+        "%s: expected Content-Type application/scim+json, got %r" % (what, ctype)
+    j = r.json
+    assert isinstance(j, dict) and j.get("schemas") == [ERROR], \
+        "%s: expected a SCIM error body, got %r" % (what, r.text[:200])
+    assert j.get("status") == "401", "%s: expected status \"401\", got %r" % (what, j.get("status"))
+    assert isinstance(j.get("detail"), str) and j["detail"], "%s: expected a detail, got %r" % (what, j)
+    challenge = r.headers.get("www-authenticate", "")
+    assert challenge.lower().startswith("bearer"), \
+        "%s: expected a WWW-Authenticate: Bearer header, got %r" % (what, challenge)
+
+
+def _resource_requests(uid):
+    """(method, path, body) for every kind of resource request."""
+    return [
+        ("GET", "/Users", None),
+        ("GET", "/Users?filter=" + q('userName eq "x"'), None),
+        ("GET", "/Users/" + uid, None),
+        ("POST", "/Users", {"schemas": [USER], "userName": "intruder-" + uuid.uuid4().hex}),
+        ("PUT", "/Users/" + uid, {"schemas": [USER], "userName": "intruder-" + uuid.uuid4().hex}),
+        ("PATCH", "/Users/" + uid, {"schemas": [PATCH_OP],
+                                     "Operations": [{"op": "replace", "path": "displayName", "value": "hacked"}]}),
+        ("DELETE", "/Users/" + uid, None),
+    ]
+
+
+def test_missing_token_is_401_everywhere(ctx):
+    c = ctx.new_tenant()
+    u = _create(c, _user(ctx))
+    for method, path, body in _resource_requests(u["id"]):
+        r = c.request(method, path, body=body, token=None)
+        _expect_401(r, "%s %s without a token" % (method, path))
+    g = c.get("/Users/" + u["id"])
+    expect_status(g, 200, "GET with the token")
+    assert g.json == u, "expected the user unchanged after unauthenticated writes, got %r" % g.json
+    listing = c.get("/Users")
+    assert listing.json.get("totalResults") == 1, \
+        "expected no user created without a token, got %r" % listing.json
+
+
+def test_wrong_token_is_401_everywhere(ctx):
+    c = ctx.new_tenant()
+    u = _create(c, _user(ctx))
+    for method, path, body in _resource_requests(u["id"]):
+        r = c.request(method, path, body=body, token="wrong-" + uuid.uuid4().hex)
+        _expect_401(r, "%s %s with a wrong token" % (method, path))
+    g = c.get("/Users/" + u["id"])
+    assert g.status == 200 and g.json == u, "expected the user unchanged after rejected writes, got %r" % g.text[:300]
+    assert c.get("/Users").json.get("totalResults") == 1, "expected no user created with a wrong token"
+
+
+def test_malformed_authorization_headers_are_401(ctx):
+    c = ctx.client
+    token = ctx.token
+    variants = [
+        "Bearer",
+        "Bearer ",
+        "Bearer    ",
+        "Basic dXNlcjpwYXNzd29yZA==",
+        "Token " + token,
+        token,
+        "Bearer " + token + "x",
+        "Bearer " + token[:-1],
+        "Bearer " + token + " extra",
+        "Bearer x" + token,
+        "Bearer \"" + token + "\"",
+    ]
+    if token.swapcase() != token:
+        variants.append("Bearer " + token.swapcase())
+    for header in variants:
+        r = c.get("/Users", token=None, headers={"Authorization": header})
+        _expect_401(r, "Authorization: %r" % header)
+
+
+def test_bearer_scheme_is_case_insensitive(ctx):
+    # RFC 7235 2.1: the auth-scheme is a case-insensitive token.
+    r = ctx.client.get("/Users?count=1", token=None, headers={"Authorization": "bearer " + ctx.token})
+    expect_status(r, 200, "lower-case bearer scheme with a valid token")
+
+
+def test_valid_token_is_accepted(ctx):
+    r = ctx.client.get("/Users?count=1")
+    expect_status(r, 200, "GET /Users with the valid token")
+
+
+def test_discovery_readable_with_token(ctx):
+    for path in ("/ServiceProviderConfig", "/ResourceTypes", "/Schemas"):
+        r = ctx.client.get(path)
+        expect_status(r, 200, "GET " + path)
+        assert isinstance(r.json, dict), "expected JSON from %s, got %r" % (path, r.text[:200])
+
+
+def test_tenant_cannot_see_other_tenants_users(ctx):
+    a = ctx.new_tenant()
+    b = ctx.new_tenant()
+    u = _create(a, _user(ctx))
+    uid = u["id"]
+
+    expect_error(b.get("/Users/" + uid), 404)
+    for filt in ('userName eq "%s"' % u["userName"], 'id eq "%s"' % uid,
+                 'displayName eq "Auth User"', "userName pr"):
+        r = b.get("/Users?filter=" + q(filt))
+        expect_status(r, 200, "tenant B filter " + filt)
+        assert r.json.get("totalResults") == 0 and r.json.get("Resources") == [], \
+            "expected tenant B to find nothing with %s, got %r" % (filt, r.json)
+    r = b.get("/Users")
+    assert r.json.get("totalResults") == 0, "expected tenant B's list empty, got %r" % r.json
+
+    r = b.patch("/Users/" + uid, {"schemas": [PATCH_OP],
+                                  "Operations": [{"op": "replace", "path": "displayName", "value": "hacked"}]})
+    expect_error(r, 404)
+    r = b.put("/Users/" + uid, {"schemas": [USER], "userName": u["userName"], "displayName": "hacked"})
+    expect_error(r, 404)
+    expect_error(b.delete("/Users/" + uid), 404)
+
+    g = a.get("/Users/" + uid)
+    expect_status(g, 200, "tenant A still reads its user")
+    assert g.json == u, "expected tenant A's user unchanged after tenant B's writes, got %r" % g.json
+    assert b.get("/Users").json.get("totalResults") == 0, "expected tenant B still empty (PUT must not create)"
+
+
+def test_same_username_in_two_tenants(ctx):
+    a = ctx.new_tenant()
+    b = ctx.new_tenant()
+    body = _user(ctx)
+    ua = _create(a, body)
+    r = b.post("/Users", body)
+    expect_status(r, 201, "the same userName in another tenant")
+    assert r.json["id"] != ua["id"], "expected distinct ids, got %r twice" % ua["id"]
+    ra = a.get("/Users?filter=" + q('userName eq "%s"' % body["userName"]))
+    assert [x["id"] for x in ra.json["Resources"]] == [ua["id"]], \
+        "expected tenant A to see only its own user, got %r" % ra.json
+
+
+def _token_ids(text):
+    """Token ids from `scimctl token list TENANT`: the numeric first column
+    of each row (the first line is a header)."""
+    return [line.split()[0] for line in text.splitlines()
+            if line.split() and line.split()[0].isdigit()]
+
+
+def test_revoked_token_is_401(ctx):
+    name = ctx.unique("revoke-")
+    c = ctx.new_tenant(name)
+    expect_status(c.get("/Users"), 200, "the new tenant's token before revocation")
+    rc, out, err = ctx.scimctl("token", "list", name)
+    assert rc == 0, "expected scimctl token list to succeed, got rc %d: %s" % (rc, err)
+    ids = _token_ids(out)
+    assert len(ids) == 1, "expected one token id for tenant %s, got %r from %r" % (name, ids, out)
+
+    # A second token of the same tenant must survive the revocation of the first.
+    rc, out, err = ctx.scimctl("token", "add", name, "--title", "second")
+    assert rc == 0, "expected scimctl token add to succeed, got rc %d: %s" % (rc, err)
+    second = Client(ctx.base_url, [l.strip() for l in out.splitlines() if l.strip()][-1])
+    u = _create(second, _user(ctx))
+
+    rc, out, err = ctx.scimctl("token", "revoke", ids[0])
+    assert rc == 0, "expected scimctl token revoke to succeed, got rc %d: %s" % (rc, err)
+    for method, path, body in _resource_requests(u["id"]):
+        _expect_401(c.request(method, path, body=body), "%s %s with a revoked token" % (method, path))
+    g = second.get("/Users/" + u["id"])
+    expect_status(g, 200, "the tenant's other token after the revocation")
+    assert g.json == u, "expected the user unchanged after writes with the revoked token, got %r" % g.json
+    assert second.get("/Users").json.get("totalResults") == 1, \
+        "expected no user created with the revoked token"
+    expect_status(ctx.client.get("/Users?count=1"), 200, "another tenant's token after the revocation")
