@@ -1,0 +1,442 @@
+# shellcheck shell=bash
+# scripts/lib.sh - functions shared by scripts/run and scripts/test: install
+# the Debian packages, build, and start and stop a private PostgreSQL cluster
+# and lighttpd with the scim-fcgi workers.
+#
+# Sourced, not run. The caller sets `set -euo pipefail`, REPO (the top of the
+# clone) and SCRIPT (its name, for messages). Each server keeps its files in
+# RUN_DIR (see runtime_setup); every process started here is stopped by
+# servers_stop, which is safe to call twice.
+#
+# Functions that can fail in a way a caller wants to count (the build, the
+# start of the servers) log and return 1 instead of exiting; they check each
+# step themselves, since bash turns off set -e inside `if f` and `f ||`.
+
+# Debian packages for building and running; apache only when asked for.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+PACKAGES=(build-essential autoconf automake libtool pkgconf libfcgi-dev
+	libjansson-dev liburiparser-dev libpq-dev postgresql lighttpd curl python3)
+# shellcheck disable=SC2034
+APACHE_PACKAGES=(apache2 libapache2-mod-fcgid)
+
+# useradd, runuser and lighttpd live in sbin, which a user's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
+
+# The cluster listens on a unix socket only, so its port number only names
+# the socket file and cannot clash with another server.
+PG_PORT=5432
+# Who the worker connects as: the owner of the database, not a superuser.
+DB_NAME=scim
+DB_USER=scim
+
+log() { printf '%s: %s\n' "$SCRIPT" "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+### Packages and build
+
+# Install the packages that are missing; apt-get runs only when one is.
+deps_install() {
+	local pkg missing=()
+	if ! command -v dpkg-query >/dev/null; then
+		log "not a Debian system: make sure these are installed: $*"
+		return 0
+	fi
+	for pkg in "$@"; do
+		# Status "ii" is installed; "rc" (removed, config left) is not.
+		if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null) != ii* ]]; then
+			missing+=("$pkg")
+		fi
+	done
+	((${#missing[@]} == 0)) && return 0
+
+	log "installing ${missing[*]}"
+	local sudo=()
+	if ((EUID != 0)); then
+		command -v sudo >/dev/null ||
+			die "missing packages: ${missing[*]}: install them as root"
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 ||
+		die "apt-get update failed"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install failed"
+}
+
+# Build src/scim-fcgi and src/scimctl. autoreconf and configure run only when
+# their inputs changed; CONFIGURE_FLAGS (e.g. --enable-asan) go to configure.
+build() {
+	(
+		cd "$REPO" || exit 1
+		if [[ ! -x configure || configure.ac -nt configure ]]; then
+			autoreconf -fi || exit 1
+		fi
+		if [[ ! -f Makefile || configure -nt config.status ]]; then
+			# shellcheck disable=SC2086 # CONFIGURE_FLAGS is a list of flags
+			./configure -q ${CONFIGURE_FLAGS:-} || exit 1
+		fi
+		make -j"$(nproc)"
+	) >&2
+}
+
+# Print the value of a variable of the generated Makefile (e.g. check_PROGRAMS).
+make_variable() {
+	make -s --no-print-directory -C "$REPO" -f Makefile -f - print-variable VARIABLE="$1" <<'EOF'
+print-variable:
+	@echo $($(VARIABLE))
+EOF
+}
+
+### Users and directories
+
+# PostgreSQL refuses to run as root and lighttpd should not either: as root,
+# the servers run as an unprivileged system user (SCIM_SERVICE_USER, default
+# scim, created when missing). Otherwise RUN_USER stays empty: servers run as
+# the caller.
+service_user_setup() {
+	RUN_USER="" RUN_GROUP=""
+	((EUID == 0)) || return 0
+	RUN_USER=${SCIM_SERVICE_USER:-scim}
+	if ! id -u "$RUN_USER" >/dev/null 2>&1; then
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$RUN_USER" ||
+			die "cannot create the system user $RUN_USER"
+	fi
+	RUN_GROUP=$(id -gn "$RUN_USER")
+}
+
+# Run a command as the service user (or as the caller when not root).
+as_service_user() {
+	if [[ -n $RUN_USER ]]; then
+		runuser -u "$RUN_USER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Give a path we created to the service user (no-op when not root).
+give_to_service_user() {
+	[[ -z $RUN_USER ]] || chown "$RUN_USER:$RUN_GROUP" "$@"
+}
+
+# Choose RUN_DIR, where the servers keep their files: the state directory
+# itself when the service user can reach it; otherwise (a clone under /root,
+# mode 700) or when its path is too long for unix sockets (108 bytes with the
+# socket names), a directory under /var/tmp named after the state directory,
+# so that the next run with the same state finds it again.
+runtime_setup() {
+	local state=$1
+	mkdir -p "$state"
+	STATE_DIR=$(cd "$state" && pwd -P)
+	RUN_DIR=$STATE_DIR
+	if ((${#RUN_DIR} > 75)) || ! as_service_user test -x "$RUN_DIR"; then
+		RUN_DIR=/var/tmp/scim-$(printf '%s' "$STATE_DIR" | sha256sum | cut -c1-12)
+		log "note: ${RUN_USER:-the servers} cannot use $STATE_DIR for sockets and data:" \
+			"they live in $RUN_DIR (linked as $STATE_DIR/runtime)"
+		mkdir -p "$RUN_DIR"
+		# Refuse a directory someone else prepared: /var/tmp is shared.
+		[[ -O $RUN_DIR || $(stat -c %U "$RUN_DIR") == "$RUN_USER" ]] ||
+			die "$RUN_DIR belongs to $(stat -c %U "$RUN_DIR"), not to us"
+		chmod 700 "$RUN_DIR"
+		ln -sfn "$RUN_DIR" "$STATE_DIR/runtime"
+	fi
+
+	PG_DATA=$RUN_DIR/pg/data
+	PG_SOCKET_DIR=$RUN_DIR/pg/sock
+	PG_LOG=$RUN_DIR/pg/postgres.log
+	LIGHTTPD_DIR=$RUN_DIR/lighttpd
+	mkdir -p "$RUN_DIR/pg" "$PG_SOCKET_DIR" "$LIGHTTPD_DIR/htdocs" "$LIGHTTPD_DIR/tmp"
+	# The socket directory is the access control of the trust-auth cluster.
+	chmod 700 "$PG_SOCKET_DIR"
+	give_to_service_user "$RUN_DIR" "$RUN_DIR/pg" "$PG_SOCKET_DIR" \
+		"$LIGHTTPD_DIR" "$LIGHTTPD_DIR/htdocs" "$LIGHTTPD_DIR/tmp"
+	SCIM_DATABASE="host=$PG_SOCKET_DIR port=$PG_PORT dbname=$DB_NAME user=$DB_USER"
+}
+
+### Ports and processes
+
+# Print a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Succeed when the port on 127.0.0.1 can be bound.
+port_is_free() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+# Succeed while the process runs (a zombie that nobody reaps counts as gone).
+process_alive() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
+# Print the ids of the processes holding a unix socket in directory $1: the
+# FastCGI workers listen on theirs, whoever their parent is by then.
+socket_holders() {
+	local inode path patterns=()
+	# /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path
+	while read -r _ _ _ _ _ _ inode path; do
+		[[ $path == "$1"/* ]] && patterns+=(-o -lname "socket:\[$inode\]")
+	done </proc/net/unix
+	((${#patterns[@]} > 0)) || return 0
+	find /proc/[0-9]*/fd -maxdepth 1 \( "${patterns[@]:1}" \) 2>/dev/null |
+		cut -d/ -f3 | sort -u
+}
+
+# Send SIGTERM to the processes, wait up to 10 s, then SIGKILL what is left.
+stop_processes() {
+	local pid tries
+	(($# > 0)) || return 0
+	kill -TERM "$@" 2>/dev/null || true
+	for ((tries = 0; tries < 100; tries++)); do
+		for pid in "$@"; do
+			process_alive "$pid" && break
+			pid=""
+		done
+		[[ -z $pid ]] && return 0
+		sleep 0.1
+	done
+	kill -KILL "$@" 2>/dev/null || true
+}
+
+### PostgreSQL
+
+# Print the directory holding initdb and pg_ctl (Debian keeps them off PATH).
+pg_find_bindir() {
+	local dir dirs=()
+	for dir in /usr/lib/postgresql/*/bin; do
+		[[ -x $dir/initdb ]] && dirs+=("$dir")
+	done
+	if ((${#dirs[@]} > 0)); then
+		printf '%s\n' "${dirs[@]}" | sort -V | tail -n 1
+	elif command -v initdb >/dev/null; then
+		dirname "$(command -v initdb)"
+	else
+		die "initdb not found: install the Debian package postgresql"
+	fi
+}
+
+# Start the cluster in $PG_DATA (created on first use) as the service user,
+# on the unix socket in $PG_SOCKET_DIR only. PG_OPTIONS holds extra server
+# options, e.g. "-c fsync=off". Prints the server log when the start fails.
+pg_start() {
+	PG_BINDIR=$(pg_find_bindir) || return 1
+	if [[ ! -f $PG_DATA/PG_VERSION ]]; then
+		# Trust is safe here: only the owner of the socket directory can connect.
+		if ! as_service_user "$PG_BINDIR/initdb" --nosync -D "$PG_DATA" -U postgres \
+			--auth=trust -E UTF8 --locale=C.UTF-8 >"$RUN_DIR/pg/initdb.log" 2>&1; then
+			cat "$RUN_DIR/pg/initdb.log" >&2
+			log "initdb failed"
+			return 1
+		fi
+	fi
+	# A server left behind by a killed run holds the data directory: stop it
+	# so that this run owns the server it stops at the end.
+	if as_service_user "$PG_BINDIR/pg_ctl" status -D "$PG_DATA" >/dev/null 2>&1; then
+		log "stopping a PostgreSQL server left running in $PG_DATA"
+		pg_stop
+	fi
+	# pg_ctl hands -o to a shell: the quotes keep the empty listen_addresses.
+	# 9>&-: the server must not hold scripts/run's lock.
+	if ! as_service_user "$PG_BINDIR/pg_ctl" start -w -t 60 -D "$PG_DATA" -l "$PG_LOG" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$PG_SOCKET_DIR' -c port=$PG_PORT ${PG_OPTIONS:-}" \
+		>/dev/null 9>&-; then
+		log "PostgreSQL did not start; the end of $PG_LOG:"
+		tail -n 30 "$PG_LOG" >&2 || true
+		return 1
+	fi
+}
+
+# Stop the cluster if it runs; quiet, as it runs on exit.
+pg_stop() {
+	[[ -n ${PG_BINDIR:-} && -f ${PG_DATA:-}/postmaster.pid ]] || return 0
+	as_service_user "$PG_BINDIR/pg_ctl" stop -D "$PG_DATA" -m fast -w -t 30 >/dev/null 2>&1 ||
+		as_service_user "$PG_BINDIR/pg_ctl" stop -D "$PG_DATA" -m immediate >/dev/null 2>&1 ||
+		log "warning: could not stop PostgreSQL in $PG_DATA"
+}
+
+# Create the role and the database the service uses, unless they exist.
+pg_create_database() {
+	local psql=("$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1
+		-h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d postgres)
+	# Explicit returns: callers test this function, which turns off set -e.
+	if [[ -z $("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'") ]]; then
+		"${psql[@]}" -c "CREATE ROLE $DB_USER LOGIN" || return 1
+	fi
+	if [[ -z $("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'") ]]; then
+		"${psql[@]}" -c "CREATE DATABASE $DB_NAME OWNER $DB_USER" || return 1
+	fi
+}
+
+### The service
+
+# Paths of the programs; SCIM_FCGI_BIN and SCIM_SCIMCTL override them.
+# SCIM_FCGI_WRAPPER runs the workers under a tool, e.g. "valgrind -q"
+# (its output lands in the worker log).
+programs_setup() {
+	local wrapper
+	FCGI_BIN=${SCIM_FCGI_BIN:-$REPO/src/scim-fcgi}
+	SCIMCTL=${SCIM_SCIMCTL:-$REPO/src/scimctl}
+	[[ -x $FCGI_BIN ]] || die "$FCGI_BIN is missing: did the build fail?"
+	[[ -x $SCIMCTL ]] || die "$SCIMCTL is missing: did the build fail?"
+	# lighttpd starts the workers after switching to the service user: when
+	# the build tree is out of that user's reach, run a copy in RUN_DIR.
+	if [[ -n $RUN_USER ]] && ! as_service_user test -x "$FCGI_BIN"; then
+		mkdir -p "$RUN_DIR/bin"
+		install -m 755 "$FCGI_BIN" "$RUN_DIR/bin/scim-fcgi"
+		FCGI_BIN=$RUN_DIR/bin/scim-fcgi
+	fi
+	if [[ -n ${SCIM_FCGI_WRAPPER:-} ]]; then
+		# lighttpd splits bin-path at spaces but does not search PATH.
+		read -ra wrapper <<<"$SCIM_FCGI_WRAPPER"
+		wrapper[0]=$(command -v "${wrapper[0]}") || die "${wrapper[0]} not found"
+		FCGI_BIN="${wrapper[*]} $FCGI_BIN"
+	fi
+}
+
+# Run scimctl against the service database.
+scimctl() {
+	SCIM_DATABASE=$SCIM_DATABASE SCIM_SQL_DIR=$REPO/sql "$SCIMCTL" "$@"
+}
+
+# Apply the migrations in sql/ (idempotent).
+migrate() {
+	scimctl migrate >&2 || {
+		log "scimctl migrate failed"
+		return 1
+	}
+}
+
+# Make sure tenant $1 exists and set TOKEN to a new token for it, titled $2.
+tenant_token() {
+	local tenant=$1 title=$2 output
+	# On a reused state the tenant exists and "tenant add" fails: that error
+	# only matters if the token cannot be made either.
+	if output=$(scimctl tenant add "$tenant" 2>&1); then
+		log "created tenant $tenant: $output"
+	fi
+	if ! TOKEN=$(scimctl token add "$tenant" --title "$title"); then
+		printf '%s\n' "$output" >&2
+		log "scimctl token add $tenant failed"
+		return 1
+	fi
+	# The token is alone on the last line.
+	TOKEN=$(printf '%s\n' "$TOKEN" | sed '/^[[:space:]]*$/d' | tail -n 1)
+	[[ -n $TOKEN ]] || {
+		log "scimctl token add printed no token"
+		return 1
+	}
+}
+
+### lighttpd
+
+# Start lighttpd in the foreground (as a child of this shell) on
+# 127.0.0.1:$PORT with lighttpd/lighttpd.conf, which reads its values from
+# the environment. Sets LIGHTTPD_PID.
+lighttpd_start() {
+	local lighttpd conf=$REPO/lighttpd/lighttpd.conf
+	lighttpd=$(command -v lighttpd) || {
+		log "lighttpd not found: install the Debian package lighttpd"
+		return 1
+	}
+	export SCIM_LIGHTTPD_DIR=$LIGHTTPD_DIR SCIM_PORT=$PORT SCIM_FCGI_BIN=$FCGI_BIN \
+		SCIM_DATABASE SCIM_RUN_USER=$RUN_USER SCIM_RUN_GROUP=$RUN_GROUP
+	"$lighttpd" -tt -f "$conf" >&2 || {
+		log "lighttpd rejects $conf"
+		return 1
+	}
+	# In a session of its own, Ctrl-C in the terminal reaches only this
+	# script, which then stops lighttpd, which stops its workers. (Were they
+	# hit too, lighttpd would restart workers while shutting down.) setsid
+	# does not fork here: a background job is no process group leader.
+	# Early failures (before the error log is open) go to stderr.log; 9>&-
+	# as for pg_start.
+	setsid "$lighttpd" -D -f "$conf" 2>>"$LIGHTTPD_DIR/stderr.log" 9>&- &
+	LIGHTTPD_PID=$!
+}
+
+# Stop lighttpd and any worker it leaves behind (lighttpd stops its workers
+# itself, unless it died first). Before a start, this stops what a killed
+# run left in LIGHTTPD_DIR: lighttpd is known by its pid file.
+lighttpd_stop() {
+	local pid=${LIGHTTPD_PID:-} workers
+	[[ -n ${LIGHTTPD_DIR:-} ]] || return 0
+	if [[ -z $pid && -s $LIGHTTPD_DIR/lighttpd.pid ]]; then
+		read -r pid <"$LIGHTTPD_DIR/lighttpd.pid" || true
+		if [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *lighttpd* ]]; then
+			log "stopping lighttpd $pid left running in $LIGHTTPD_DIR"
+		else
+			pid=""
+		fi
+	fi
+	if [[ -n $pid ]]; then
+		stop_processes "$pid"
+		wait "$pid" 2>/dev/null || true
+	fi
+	LIGHTTPD_PID=
+	mapfile -t workers < <(socket_holders "$LIGHTTPD_DIR")
+	stop_processes "${workers[@]}"
+}
+
+# Wait until $1/ServiceProviderConfig answers 200 (it needs no token), at
+# most $2 seconds; fail early if lighttpd exits.
+wait_ready() {
+	local url=$1/ServiceProviderConfig deadline=$((SECONDS + ${2:-30}))
+	until curl -fs -o /dev/null --max-time 5 "$url"; do
+		if ! process_alive "$LIGHTTPD_PID"; then
+			log "lighttpd exited"
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			log "no answer from $url"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+### All of it
+
+# Start PostgreSQL, migrate, start lighttpd on $PORT and wait for it.
+# Needs runtime_setup and programs_setup first.
+servers_start() {
+	URL=http://127.0.0.1:$PORT/scim/v2
+	pg_start || return 1
+	pg_create_database || return 1
+	migrate || return 1
+	lighttpd_start || return 1
+	wait_ready "$URL" 30
+}
+
+servers_stop() {
+	lighttpd_stop
+	pg_stop
+}
+
+# Print the last $1 lines of each server log, for a failure.
+logs_tail() {
+	local file
+	for file in "$LIGHTTPD_DIR/stderr.log" "$LIGHTTPD_DIR/error.log" \
+		"$LIGHTTPD_DIR/worker.log" "$PG_LOG"; do
+		[[ -s $file ]] || continue
+		echo "--- end of $file"
+		tail -n "$1" "$file"
+	done
+}
