@@ -357,7 +357,8 @@ lighttpd_start() {
 		return 1
 	}
 	export SCIM_LIGHTTPD_DIR=$LIGHTTPD_DIR SCIM_PORT=$PORT SCIM_FCGI_BIN=$FCGI_BIN \
-		SCIM_DATABASE SCIM_RUN_USER=$RUN_USER SCIM_RUN_GROUP=$RUN_GROUP
+		SCIM_DATABASE SCIM_RUN_USER=$RUN_USER SCIM_RUN_GROUP=$RUN_GROUP \
+		SCIM_FCGI_PROCS=${SCIM_FCGI_PROCS:-4}
 	"$lighttpd" -tt -f "$conf" >&2 || {
 		log "lighttpd rejects $conf"
 		return 1

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Load for bench/memory: a mix of the requests a worker serves, good and bad,
+sent over one keep-alive connection; reads the worker's VmRSS from /proc
+after the first 1,000 requests and at the end."""
+
+import argparse
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.parse
+
+
+def worker_pids(socket_dir):
+    """Processes named scim-fcgi holding a unix socket in socket_dir."""
+    inodes = set()
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 8 and parts[7].startswith(socket_dir + "/"):
+                inodes.add(parts[6])
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != "scim-fcgi":
+                    continue
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    pids.append(int(pid))
+                    break
+        except OSError:
+            continue
+    return pids
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class Client:
+    def __init__(self, url, token):
+        u = urllib.parse.urlsplit(url)
+        self.host, self.port, self.base = u.hostname, u.port, u.path
+        self.token = token
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self.count = 0
+        self.statuses = {}
+
+    def send(self, method, path, body=None, raw=None):
+        headers = {"Authorization": "Bearer " + self.token,
+                   "Content-Type": "application/scim+json"}
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        for attempt in (0, 1):
+            try:
+                self.conn.request(method, self.base + path, body=data, headers=headers)
+                resp = self.conn.getresponse()
+                payload = resp.read()
+                break
+            except (http.client.HTTPException, OSError):
+                if attempt:
+                    raise
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self.count += 1
+        self.statuses[resp.status] = self.statuses.get(resp.status, 0) + 1
+        return resp.status, payload
+
+
+def q(text):
+    return urllib.parse.quote(text, safe="")
+
+
+def round_of_requests(c, i):
+    """Ten-odd requests: the Entra cycle for one user plus bad input."""
+    name = f"mem{i}@example.com"
+    status, payload = c.send("POST", "/Users", {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": name, "externalId": f"ext-{i}", "active": True,
+        "name": {"givenName": "Mem", "familyName": str(i)},
+        "emails": [{"type": "work", "value": name, "primary": True}],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "bench"}})
+    uid = json.loads(payload)["id"] if status == 201 else "00000000-0000-0000-0000-000000000000"
+    c.send("GET", "/Users?filter=" + q(f'userName eq "{name.upper()}"'))
+    c.send("GET", "/Users?filter=" + q(f'emails[type eq "work"].value eq "{name}"') + "&count=10")
+    c.send("GET", f"/Users/{uid}")
+    c.send("PATCH", f"/Users/{uid}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": 'emails[type eq "work"].value', "value": "x" + name},
+                       {"op": "Replace", "path": "active", "value": "False"}]})
+    c.send("PUT", f"/Users/{uid}", {"userName": name, "title": "t", "active": True})
+    # bad input: malformed JSON, bad filter, unknown id, bad PATCH, no token
+    c.send("POST", "/Users", raw=b'{"userName": "x", ')
+    c.send("GET", "/Users?filter=" + q('userName eq "a" and (title co "b"'))
+    c.send("GET", "/Users/not-a-uuid")
+    c.send("PATCH", f"/Users/{uid}", {"Operations": [{"op": "remove"}]})
+    c.send("DELETE", f"/Users/{uid}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--requests", type=int, default=100000)
+    ap.add_argument("--socket-dir", required=True)
+    args = ap.parse_args()
+
+    c = Client(args.url, args.token)
+    c.send("GET", "/ServiceProviderConfig")
+    pids = worker_pids(args.socket_dir)
+    if len(pids) != 1:
+        sys.exit(f"expected one worker, found {pids}")
+    pid = pids[0]
+
+    i = 0
+    while c.count < 1000:
+        round_of_requests(c, i)
+        i += 1
+    warm = rss_kib(pid)
+    start = time.monotonic()
+    print(f"worker {pid}: VmRSS {warm} KiB after {c.count} requests", flush=True)
+    next_report = c.count + 10000
+    while c.count < args.requests:
+        round_of_requests(c, i)
+        i += 1
+        if c.count >= next_report:
+            print(f"  {c.count} requests: VmRSS {rss_kib(pid)} KiB", flush=True)
+            next_report += 10000
+    end = rss_kib(pid)
+    elapsed = time.monotonic() - start
+    if worker_pids(args.socket_dir) != [pid]:
+        sys.exit("the worker was replaced during the run")
+    growth = end - warm
+    print(f"worker {pid}: VmRSS {end} KiB after {c.count} requests "
+          f"({(c.count - 1000) / elapsed:.0f} requests/s); growth {growth} KiB")
+    print("statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(c.statuses.items())))
+    if growth > 1024:
+        sys.exit(f"FAIL: memory grew by {growth} KiB (limit 1024 KiB)")
+    print("PASS: memory stayed within 1 MiB")
+
+
+if __name__ == "__main__":
+    main()
