@@ -191,3 +191,64 @@ def test_revoked_token_is_401(ctx):
     assert second.get("/Users").json.get("totalResults") == 1, \
         "expected no user created with the revoked token"
     expect_status(ctx.client.get("/Users?count=1"), 200, "another tenant's token after the revocation")
+
+
+def _token_add(ctx, tenant, *extra):
+    rc, out, err = ctx.scimctl("token", "add", tenant, "--title", "provider " + tenant, *extra)
+    assert rc == 0, "expected scimctl token add to succeed, got rc %d: %s" % (rc, err)
+    lines = [l.strip() for l in out.splitlines() if l.strip()]
+    assert len(lines) == 1, "expected the token alone on stdout, got %r" % out
+    return lines[0]
+
+
+def test_ip_restriction_per_token(ctx):
+    """Seed apps: each provider may be limited to networks (IP-based access
+    restriction). The tests reach the server from 127.0.0.1."""
+    name = ctx.unique("ip-")
+    ctx.new_tenant(name)
+    elsewhere = Client(ctx.base_url, _token_add(ctx, name, "--allow", "192.0.2.0/24"))
+    here = Client(ctx.base_url, _token_add(ctx, name, "--allow", "10.0.0.0/8",
+                                           "--allow", "127.0.0.0/8"))
+    _expect_401(elsewhere.get("/Users"), "a token allowed only from 192.0.2.0/24")
+    expect_status(here.get("/Users"), 200, "a token allowed from 127.0.0.0/8")
+    rc, out, err = ctx.scimctl("token", "list", name)
+    assert "192.0.2.0/24" in out and "127.0.0.0/8" in out, \
+        "expected token list to show the allowed networks, got %r" % out
+    rc, out, err = ctx.scimctl("token", "add", name, "--title", "x", "--allow", "not-a-network")
+    assert rc != 0, "expected scimctl to refuse a malformed network, got rc 0: %r" % out
+
+
+def test_tokens_are_stored_hashed_and_never_shown_again(ctx):
+    name = ctx.unique("hash-")
+    ctx.new_tenant(name)
+    token = _token_add(ctx, name)
+    assert len(token) >= 43, "expected at least 256 bits of token, got %r" % token
+    expect_status(Client(ctx.base_url, token).get("/Users"), 200, "the new token")
+    stored = ctx.psql("SELECT encode(k.token_hash, 'hex') FROM tokens k JOIN tenants t"
+                      " USING (tenant_id) WHERE t.name = '%s'" % name).split()
+    import hashlib
+    assert hashlib.sha256(token.encode()).hexdigest() in stored, \
+        "expected the SHA-256 of the token in tokens.token_hash, got %r" % stored
+    dump = ctx.psql("SELECT row_to_json(k)::text FROM tokens k")
+    assert token not in dump, "the token itself is stored in the tokens table"
+    rc, out, err = ctx.scimctl("token", "list")
+    assert token not in out and token not in err, "scimctl token list shows a token"
+    last_used = ctx.psql("SELECT k.last_used IS NOT NULL FROM tokens k JOIN tenants t"
+                         " USING (tenant_id) WHERE t.name = '%s'" % name).split()
+    assert "t" in last_used, "expected last_used to be recorded after a request, got %r" % last_used
+
+
+def test_tokens_never_reach_the_logs(ctx):
+    import os
+    token = ctx.token
+    ctx.client.get("/Users?filter=" + q('userName eq "log-check"'))
+    Client(ctx.base_url, token + "x").get("/Users")
+    paths = [p for p in os.environ.get("SCIM_E2E_LOGS", "").split(":") if p]
+    assert paths, "SCIM_E2E_LOGS names no log file"
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        with open(path, errors="replace") as f:
+            text = f.read()
+        assert token not in text, "the bearer token appears in %s" % path
+        assert token[5:25] not in text, "part of the bearer token appears in %s" % path
