@@ -5,58 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "log.h"
 #include "sha256.h"
+#include "store_internal.h"
 
 #define QUERY_CACHE_SIZE 64
 
-/* The fixed statements, prepared on first use on each connection. */
-enum statement {
-	STMT_TOKEN_AUTHENTICATE,
-	STMT_TOKEN_TOUCH,
-	STMT_USER_GET,
-	STMT_USER_GET_FOR_UPDATE,
-	STMT_USER_INSERT,
-	STMT_USER_UPDATE,
-	STMT_USER_DELETE,
-	STMT_COUNT
+/* The token statements; those of users and groups live beside their code. */
+static struct store_statement token_authenticate = { .sql =
+	"SELECT t.tenant_id, n.name, t.token_id,"
+	" t.last_used IS NULL OR t.last_used < now() - interval '1 minute',"
+	" t.allowed_networks IS NULL OR coalesce($2::inet <<= ANY (t.allowed_networks), false)"
+	" FROM tokens t JOIN tenants n USING (tenant_id)"
+	" WHERE t.token_hash = $1::bytea AND t.revoked IS NULL"
+};
+static struct store_statement token_touch = { .sql =
+	"UPDATE tokens SET last_used = now() WHERE token_id = $1"
 };
 
-#define USER_COLUMNS_FROM_DOC \
-	"user_name = s.d->>'userName', external_id = s.d->>'externalId', " \
-	"display_name = s.d->>'displayName', " \
-	"active = coalesce((s.d->>'active')::boolean, true)"
-
-static const char *const statement_sql[STMT_COUNT] = {
-	[STMT_TOKEN_AUTHENTICATE] =
-		"SELECT t.tenant_id, n.name, t.token_id,"
-		" t.last_used IS NULL OR t.last_used < now() - interval '1 minute',"
-		" t.allowed_networks IS NULL OR coalesce($2::inet <<= ANY (t.allowed_networks), false)"
-		" FROM tokens t JOIN tenants n USING (tenant_id)"
-		" WHERE t.token_hash = $1::bytea AND t.revoked IS NULL",
-	[STMT_TOKEN_TOUCH] =
-		"UPDATE tokens SET last_used = now() WHERE token_id = $1",
-	[STMT_USER_GET] =
-		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r"
-		" WHERE r.tenant_id = $1 AND r.id = $2",
-	[STMT_USER_GET_FOR_UPDATE] =
-		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r"
-		" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE",
-	[STMT_USER_INSERT] =
-		"INSERT INTO users AS r (tenant_id, user_name, external_id, display_name, active, doc)"
-		" SELECT $1, s.d->>'userName', s.d->>'externalId', s.d->>'displayName',"
-		" coalesce((s.d->>'active')::boolean, true), s.d FROM (SELECT $2::jsonb AS d) s"
-		" RETURNING " STORE_RESOURCE_COLUMNS,
-	[STMT_USER_UPDATE] =
-		"UPDATE users AS r SET doc = s.d, " USER_COLUMNS_FROM_DOC ","
-		" version = r.version + 1, last_modified = now()"
-		" FROM (SELECT $3::jsonb AS d) s WHERE r.tenant_id = $1 AND r.id = $2"
-		" RETURNING " STORE_RESOURCE_COLUMNS,
-	[STMT_USER_DELETE] =
-		"DELETE FROM users WHERE tenant_id = $1 AND id = $2",
-};
+/* Statement slots are handed out on first use, program-wide. */
+static int statement_slots;
 
 struct cached_query {
 	char *text;
@@ -67,7 +35,7 @@ struct cached_query {
 struct store {
 	char *conninfo;
 	PGconn *conn;
-	bool prepared[STMT_COUNT];
+	bool prepared[STORE_MAX_STATEMENTS + 1];
 	struct cached_query cache[QUERY_CACHE_SIZE];
 	unsigned long clock;
 	unsigned long next_name;
@@ -193,22 +161,27 @@ static PGresult *check_result(struct store *store, PGresult *res, struct scim_er
 	return NULL;
 }
 
-static PGresult *exec_statement_once(struct store *store, enum statement stmt, int nparams,
-				     const char *const *params, struct scim_error *err)
+static PGresult *exec_statement_once(struct store *store, struct store_statement *stmt,
+				     int nparams, const char *const *params,
+				     struct scim_error *err)
 {
 	char name[16];
 	PGresult *res;
 
 	if (!store_connect(store, err))
 		return NULL;
-	snprintf(name, sizeof(name), "s%d", (int)stmt);
-	if (!store->prepared[stmt]) {
-		res = check_result(store, PQprepare(store->conn, name, statement_sql[stmt],
-						    0, NULL), err);
+	if (stmt->slot == 0) {
+		if (statement_slots >= STORE_MAX_STATEMENTS)
+			abort(); /* raise STORE_MAX_STATEMENTS */
+		stmt->slot = ++statement_slots;
+	}
+	snprintf(name, sizeof(name), "s%d", stmt->slot);
+	if (!store->prepared[stmt->slot]) {
+		res = check_result(store, PQprepare(store->conn, name, stmt->sql, 0, NULL), err);
 		if (res == NULL)
 			return NULL;
 		PQclear(res);
-		store->prepared[stmt] = true;
+		store->prepared[stmt->slot] = true;
 	}
 	return check_result(store, PQexecPrepared(store->conn, name, nparams, params,
 						  NULL, NULL, 0), err);
@@ -299,8 +272,8 @@ static bool retry_after_reconnect(const struct store *store, bool was_idle,
 	return true;
 }
 
-static PGresult *exec_statement(struct store *store, enum statement stmt, int nparams,
-				const char *const *params, struct scim_error *err)
+PGresult *store_exec(struct store *store, struct store_statement *stmt, int nparams,
+		     const char *const *params, struct scim_error *err)
 {
 	bool idle = connection_idle(store);
 	PGresult *res = exec_statement_once(store, stmt, nparams, params, err);
@@ -310,8 +283,8 @@ static PGresult *exec_statement(struct store *store, enum statement stmt, int np
 	return res;
 }
 
-static PGresult *exec_query(struct store *store, const struct sql_query *q,
-			    struct scim_error *err)
+PGresult *store_exec_query(struct store *store, const struct sql_query *q,
+			   struct scim_error *err)
 {
 	bool idle = connection_idle(store);
 	PGresult *res = exec_query_once(store, q, err);
@@ -372,7 +345,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	sha256_hex(hash, hex + 2);
 	params[0] = hex;
 	params[1] = remote_addr;
-	res = exec_statement(store, STMT_TOKEN_AUTHENTICATE, 2, params, err);
+	res = store_exec(store, &token_authenticate, 2, params, err);
 	if (res == NULL)
 		return false;
 	if (PQntuples(res) != 1) {
@@ -393,7 +366,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	if (stale) {
 		snprintf(token_id, sizeof(token_id), "%lld", out->token_id);
 		touch[0] = token_id;
-		res = exec_statement(store, STMT_TOKEN_TOUCH, 1, touch, err);
+		res = store_exec(store, &token_touch, 1, touch, err);
 		if (res == NULL)
 			return false;
 		PQclear(res);
@@ -402,8 +375,8 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 }
 
 /* Fill `out` from row `i` of a result whose columns are STORE_RESOURCE_COLUMNS. */
-static bool read_resource(PGresult *res, int i, struct stored_resource *out,
-			  struct scim_error *err)
+bool store_read_resource(PGresult *res, int i, struct stored_resource *out,
+			 struct scim_error *err)
 {
 	json_error_t jerr;
 
@@ -420,8 +393,8 @@ static bool read_resource(PGresult *res, int i, struct stored_resource *out,
 	return true;
 }
 
-static bool single_resource(PGresult *res, struct stored_resource *out,
-			    struct scim_error *err)
+bool store_single_resource(PGresult *res, struct stored_resource *out,
+			   struct scim_error *err)
 {
 	bool ok;
 
@@ -431,23 +404,12 @@ static bool single_resource(PGresult *res, struct stored_resource *out,
 		PQclear(res);
 		return error_set(err, 404, NULL, "resource not found");
 	}
-	ok = read_resource(res, 0, out, err);
+	ok = store_read_resource(res, 0, out, err);
 	PQclear(res);
 	return ok;
 }
 
-bool store_user_get(struct store *store, const char *tenant_id, const char *id,
-		    bool for_update, struct stored_resource *out, struct scim_error *err)
-{
-	const char *params[2] = { tenant_id, id };
-
-	if (!resource_id_valid(id))
-		return error_set(err, 404, NULL, "resource not found");
-	return single_resource(exec_statement(store, for_update ? STMT_USER_GET_FOR_UPDATE
-					      : STMT_USER_GET, 2, params, err), out, err);
-}
-
-static char *dump_doc(const json_t *doc)
+char *store_dump_doc(const json_t *doc)
 {
 	char *text = json_dumps(doc, JSON_COMPACT);
 
@@ -456,59 +418,11 @@ static char *dump_doc(const json_t *doc)
 	return text;
 }
 
-bool store_user_insert(struct store *store, const char *tenant_id, const json_t *doc,
-		       struct stored_resource *out, struct scim_error *err)
-{
-	char *text = dump_doc(doc);
-	const char *params[2] = { tenant_id, text };
-	bool ok;
-
-	ok = single_resource(exec_statement(store, STMT_USER_INSERT, 2, params, err), out, err);
-	free(text);
-	return ok;
-}
-
-bool store_user_update(struct store *store, const char *tenant_id, const char *id,
-		       const json_t *doc, struct stored_resource *out,
-		       struct scim_error *err)
-{
-	char *text = dump_doc(doc);
-	const char *params[3] = { tenant_id, id, text };
-	bool ok;
-
-	if (!resource_id_valid(id)) {
-		free(text);
-		return error_set(err, 404, NULL, "resource not found");
-	}
-	ok = single_resource(exec_statement(store, STMT_USER_UPDATE, 3, params, err), out, err);
-	free(text);
-	return ok;
-}
-
-bool store_user_delete(struct store *store, const char *tenant_id, const char *id,
-		       struct scim_error *err)
-{
-	const char *params[2] = { tenant_id, id };
-	PGresult *res;
-	bool found;
-
-	if (!resource_id_valid(id))
-		return error_set(err, 404, NULL, "resource not found");
-	res = exec_statement(store, STMT_USER_DELETE, 2, params, err);
-	if (res == NULL)
-		return false;
-	found = strcmp(PQcmdTuples(res), "1") == 0;
-	PQclear(res);
-	if (!found)
-		return error_set(err, 404, NULL, "resource not found");
-	return true;
-}
-
 bool store_list(struct store *store, const struct sql_query *query,
 		struct stored_resource **rows, int *nrows, long long *total,
 		struct scim_error *err)
 {
-	PGresult *res = exec_query(store, query, err);
+	PGresult *res = store_exec_query(store, query, err);
 	int n;
 	int i;
 
@@ -525,7 +439,7 @@ bool store_list(struct store *store, const struct sql_query *query,
 		*total = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	}
 	for (i = 0; i < n; i++) {
-		if (!read_resource(res, i, &(*rows)[i], err)) {
+		if (!store_read_resource(res, i, &(*rows)[i], err)) {
 			*nrows = i + 1;
 			PQclear(res);
 			return false;
@@ -539,7 +453,7 @@ bool store_list(struct store *store, const struct sql_query *query,
 bool store_count(struct store *store, const struct sql_query *query,
 		 long long *total, struct scim_error *err)
 {
-	PGresult *res = exec_query(store, query, err);
+	PGresult *res = store_exec_query(store, query, err);
 
 	if (res == NULL)
 		return false;
