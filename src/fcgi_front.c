@@ -156,10 +156,17 @@ static void read_request(const struct channel *ch, struct http_request *req,
 	read_body(ch, req, settings->max_body);
 }
 
+static void channel_write_fn(void *out, const char *data, size_t len)
+{
+	channel_write(out, data, len);
+}
+
 static void write_response(const struct channel *ch, const struct http_response *resp)
 {
 	char head[2048];
 	char *body = NULL;
+	bool streaming = resp->stream.produce != NULL && resp->body != NULL;
+	size_t body_len = 0;
 	int n;
 
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", resp->status,
@@ -179,13 +186,29 @@ static void write_response(const struct channel *ch, const struct http_response 
 		if (body == NULL)
 			body = strdup("{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:Error\"],"
 				      "\"status\":\"500\",\"detail\":\"response could not be encoded\"}");
-		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n",
-			      body ? strlen(body) : 0);
+		if (body == NULL)
+			abort();
+		body_len = strlen(body);
+		/* A streamed body's length is known only at its end. */
+		if (!streaming)
+			n += snprintf(head + n, sizeof(head) - (size_t)n,
+				      "Content-Length: %zu\r\n", body_len);
 	}
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
 	channel_write(ch, head, (size_t)n);
-	if (body != NULL)
-		channel_write(ch, body, strlen(body));
+	if (body != NULL && streaming && body_len >= 2) {
+		/* {...} becomes {...,"key":<streamed>} */
+		channel_write(ch, body, body_len - 1);
+		channel_write(ch, body_len > 2 ? ",\"" : "\"", body_len > 2 ? 2 : 1);
+		channel_write(ch, resp->stream.key, strlen(resp->stream.key));
+		channel_write(ch, "\":", 2);
+		if (!resp->stream.produce(resp->stream.arg, channel_write_fn, (void *)ch))
+			log_msg(LOG_ERROR, "response cut short: %s could not be read",
+				resp->stream.key);
+		channel_write(ch, "}", 1);
+	} else if (body != NULL) {
+		channel_write(ch, body, body_len);
+	}
 	free(body);
 }
 

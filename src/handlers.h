@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "resource.h"
 #include "router.h"
 
 /* Discovery (RFC 7644 section 4). */
@@ -25,6 +26,33 @@ bool users_list(struct request_context *ctx);
 bool users_replace(struct request_context *ctx);
 bool users_patch(struct request_context *ctx);
 bool users_delete(struct request_context *ctx);
+
+/* Groups (RFC 7644 section 3), memberships in their own table. */
+bool groups_create(struct request_context *ctx);
+bool groups_get(struct request_context *ctx);
+bool groups_list(struct request_context *ctx);
+bool groups_replace(struct request_context *ctx);
+bool groups_patch(struct request_context *ctx);
+bool groups_delete(struct request_context *ctx);
+
+/* Adds derived attributes (a user's groups) to rendered resources before
+ * the projection; false with ctx->err set on failure. */
+typedef bool (*handler_decorate_fn)(struct request_context *ctx, json_t *resources);
+
+/* Answer with one resource: rendered, decorated, projected per the
+ * request's attributes/excludedAttributes, with ETag, and Location on 201. */
+bool handler_respond(struct request_context *ctx, const struct resource_type_def *rt,
+		     int status, const struct stored_resource *row,
+		     handler_decorate_fn decorate);
+
+/* GET on a collection: filter, startIndex, count, as a ListResponse. */
+bool handler_list(struct request_context *ctx, const struct resource_type_def *rt,
+		  const char *table, handler_decorate_fn decorate);
+
+/* If-Match / If-None-Match against a version (RFC 7644 3.14): "*", lists,
+ * weak and strong forms. check_if_match sets 412 on a mismatch. */
+bool handler_etag_matches(const char *header, long long version);
+bool handler_check_if_match(struct request_context *ctx, long long version);
 
 /* Shared by the handlers: the parsed JSON body of the request, or NULL with
  * ctx->err set (400 invalidSyntax; 413 when too large). New reference. */

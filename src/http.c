@@ -78,6 +78,9 @@ void http_response_error(struct http_response *resp, const struct scim_error *er
 	free(resp->location);
 	resp->location = NULL;
 	resp->etag[0] = '\0';
+	if (resp->stream.release != NULL)
+		resp->stream.release(resp->stream.arg);
+	memset(&resp->stream, 0, sizeof(resp->stream));
 	resp->status = err->status ? err->status : 500;
 	resp->body = error_to_json(err);
 	resp->authenticate = resp->status == 401;
@@ -107,6 +110,8 @@ void http_request_clear(struct http_request *req)
 
 void http_response_clear(struct http_response *resp)
 {
+	if (resp->stream.release != NULL)
+		resp->stream.release(resp->stream.arg);
 	json_decref(resp->body);
 	free(resp->location);
 	memset(resp, 0, sizeof(*resp));

@@ -38,12 +38,29 @@ struct http_request {
 	bool query_invalid;   /* the query string could not be decoded */
 };
 
+/* Writes part of a response body; `out` is the front's channel. */
+typedef void (*http_write_fn)(void *out, const char *data, size_t len);
+
+/*
+ * A large array written after the rest of the body, as it is produced, so
+ * that it is never held in memory (a group's members): the body object gets
+ * one more member `key` whose value produce() writes as JSON text. Returns
+ * false when it failed midway; the response is then cut short.
+ */
+struct http_stream {
+	const char *key;
+	bool (*produce)(void *arg, http_write_fn write, void *out);
+	void *arg;
+	void (*release)(void *arg); /* frees arg; called by http_response_clear */
+};
+
 struct http_response {
 	int status;             /* 0 until set */
 	json_t *body;           /* owned; NULL for 204 and 304 */
 	char *location;         /* owned; Location header or NULL */
 	char etag[32];          /* ETag header or "" */
 	bool authenticate;      /* send WWW-Authenticate: Bearer */
+	struct http_stream stream; /* produce is NULL when nothing is streamed */
 };
 
 /* Decode a raw query string into req->query. False when it is not valid. */

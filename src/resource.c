@@ -232,8 +232,10 @@ static bool normalize_schema_attrs(const struct schema_def *schema, const json_t
 
 	for (attr = schema->attrs; attr->name != NULL; attr++) {
 		/* Read-only (groups) and write-only (password) attributes are
-		 * never stored: clients send them, we ignore them. */
-		if (attr->mutability == MUT_READ_ONLY || attr->mutability == MUT_WRITE_ONLY)
+		 * never stored: clients send them, we ignore them. Members are
+		 * rows of their own table (resource_normalize_attribute). */
+		if (attr->mutability == MUT_READ_ONLY || attr->mutability == MUT_WRITE_ONLY ||
+		    (schema == &schema_group && strcmp(attr->name, "members") == 0))
 			continue;
 		json_object_foreach((json_t *)src, key, value) {
 			if (strcasecmp(key, attr->name) != 0)
@@ -343,6 +345,25 @@ failed:
 	return NULL;
 }
 
+json_t *resource_normalize_attribute(const json_t *body, const struct resource_type_def *rt,
+				     const char *name, struct scim_error *err)
+{
+	const struct attr_def *attr = schema_find_attr(rt->core->attrs, name, strlen(name));
+	json_t *value = json_is_object(body) ? object_get_ci(body, name) : NULL;
+	json_t *out;
+
+	if (attr == NULL) {
+		error_set(err, 500, NULL, "no attribute %s in %s", name, rt->name);
+		return NULL;
+	}
+	if (value == NULL)
+		return attr->multi_valued ? json_array() : NULL;
+	out = normalize_value(attr, value, attr->name, err);
+	if (out == NULL && !error_is_set(err) && attr->multi_valued)
+		return json_array();
+	return out;
+}
+
 /* Add "$ref" to the enterprise manager: clients expect {"value","$ref"}. */
 static void render_manager(json_t *out, const char *base_url)
 {
@@ -404,4 +425,208 @@ json_t *resource_render(const struct stored_resource *row,
 						   "location", location,
 						   "version", tag));
 	return out;
+}
+
+/* One entry of an attributes list, resolved against the resource type. */
+struct projection_path {
+	const struct schema_def *schema; /* extension, or NULL for core/common */
+	const char *attr;                /* canonical name */
+	const char *sub;                 /* canonical sub-attribute name, or NULL */
+	bool multi_valued;
+};
+
+/* Resolve "urn:...:attr.sub", "attr.sub" or "attr"; false when unknown. */
+static bool projection_resolve(const struct resource_type_def *rt, const char *text,
+			       struct projection_path *out)
+{
+	const struct schema_def *schema;
+	struct attr_path ap;
+	char name[128];
+	char *dot;
+	size_t offset = 0;
+
+	schema = schema_split_urn(rt, text, &offset);
+	if (strlen(text + offset) >= sizeof(name) || text[offset] == '\0')
+		return false;
+	strcpy(name, text + offset);
+	dot = strchr(name, '.');
+	if (dot != NULL)
+		*dot++ = '\0';
+	if (!schema_resolve(rt, schema ? schema->urn : NULL, name, dot, &ap))
+		return false;
+	out->schema = ap.schema != NULL && ap.schema != rt->core ? ap.schema : NULL;
+	out->attr = ap.attr->name;
+	out->sub = ap.sub ? ap.sub->name : NULL;
+	out->multi_valued = ap.attr->multi_valued;
+	return true;
+}
+
+/* Call `fn` for each resolvable path of a comma-separated list. */
+static void projection_each(const struct resource_type_def *rt, const char *list,
+			    void (*fn)(const struct projection_path *, void *), void *arg)
+{
+	struct projection_path path;
+	char item[512];
+	const char *p = list;
+	size_t len;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		len = strcspn(p, ",");
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len > 0 && len < sizeof(item)) {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (projection_resolve(rt, item, &path))
+				fn(&path, arg);
+		}
+		p += strcspn(p, ",");
+	}
+}
+
+/* The object holding `path`'s attribute: the resource or its extension. */
+static json_t *projection_container(json_t *resource, const struct projection_path *path,
+				    bool create)
+{
+	json_t *ext;
+
+	if (path->schema == NULL)
+		return resource;
+	ext = json_object_get(resource, path->schema->urn);
+	if (ext == NULL && create) {
+		ext = json_object();
+		json_object_set_new(resource, path->schema->urn, ext);
+	}
+	return ext;
+}
+
+struct projection_copy {
+	json_t *from;
+	json_t *to;
+};
+
+/* Copy one requested attribute (or sub-attribute) into the projection. */
+static void projection_keep(const struct projection_path *path, void *arg)
+{
+	struct projection_copy *copy = arg;
+	json_t *src = projection_container(copy->from, path, false);
+	json_t *value = src ? json_object_get(src, path->attr) : NULL;
+	json_t *dst;
+	json_t *kept;
+	json_t *element;
+	json_t *sub;
+	size_t i;
+
+	if (value == NULL)
+		return;
+	dst = projection_container(copy->to, path, true);
+	if (path->sub == NULL) {
+		json_object_set_new(dst, path->attr, json_deep_copy(value));
+		return;
+	}
+	kept = json_object_get(dst, path->attr);
+	if (!path->multi_valued) {
+		sub = json_object_get(value, path->sub);
+		if (sub == NULL)
+			return;
+		if (!json_is_object(kept)) {
+			kept = json_object();
+			json_object_set_new(dst, path->attr, kept);
+		}
+		json_object_set_new(kept, path->sub, json_deep_copy(sub));
+		return;
+	}
+	/* emails.value: that sub-attribute of every element, element by element. */
+	if (!json_is_array(kept) || json_array_size(kept) != json_array_size(value)) {
+		kept = json_array();
+		for (i = 0; i < json_array_size(value); i++)
+			json_array_append_new(kept, json_object());
+		json_object_set_new(dst, path->attr, kept);
+	}
+	json_array_foreach(value, i, element) {
+		sub = json_object_get(element, path->sub);
+		if (sub != NULL)
+			json_object_set_new(json_array_get(kept, i), path->sub, json_deep_copy(sub));
+	}
+}
+
+/* Remove one excluded attribute (or sub-attribute); id and schemas stay. */
+static void projection_drop(const struct projection_path *path, void *arg)
+{
+	json_t *resource = arg;
+	json_t *container = projection_container(resource, path, false);
+	json_t *value = container ? json_object_get(container, path->attr) : NULL;
+	json_t *element;
+	size_t i;
+
+	if (value == NULL || (path->schema == NULL && strcmp(path->attr, "id") == 0))
+		return;
+	if (path->sub == NULL) {
+		json_object_del(container, path->attr);
+		return;
+	}
+	if (json_is_object(value))
+		json_object_del(value, path->sub);
+	json_array_foreach(value, i, element)
+		json_object_del(element, path->sub);
+}
+
+void resource_project(json_t *resource, const struct resource_type_def *rt,
+		      const char *attributes, const char *excluded)
+{
+	struct projection_copy copy;
+	const char *key;
+	json_t *value;
+	void *tmp;
+
+	if (attributes != NULL && *attributes != '\0') {
+		copy.from = json_deep_copy(resource);
+		copy.to = json_object();
+		/* returned "always" (RFC 7643 7): id; schemas describes the rest. */
+		json_object_set(copy.to, "schemas", json_object_get(copy.from, "schemas"));
+		json_object_set(copy.to, "id", json_object_get(copy.from, "id"));
+		projection_each(rt, attributes, projection_keep, &copy);
+		json_object_clear(resource);
+		json_object_foreach_safe(copy.to, tmp, key, value)
+			json_object_set(resource, key, value);
+		json_decref(copy.from);
+		json_decref(copy.to);
+		return;
+	}
+	if (excluded != NULL && *excluded != '\0')
+		projection_each(rt, excluded, projection_drop, resource);
+}
+
+struct projection_probe {
+	const char *name;
+	bool sub_only; /* only a sub-attribute of it was named */
+	bool named;
+};
+
+static void projection_find(const struct projection_path *path, void *arg)
+{
+	struct projection_probe *probe = arg;
+
+	if (path->schema != NULL || strcmp(path->attr, probe->name) != 0)
+		return;
+	probe->named = true;
+	probe->sub_only = path->sub != NULL;
+}
+
+bool resource_projection_wants(const struct resource_type_def *rt, const char *attributes,
+			       const char *excluded, const char *name)
+{
+	struct projection_probe probe = { .name = name };
+
+	if (attributes != NULL && *attributes != '\0') {
+		projection_each(rt, attributes, projection_find, &probe);
+		return probe.named;
+	}
+	if (excluded != NULL && *excluded != '\0') {
+		projection_each(rt, excluded, projection_find, &probe);
+		return !probe.named || probe.sub_only;
+	}
+	return true;
 }

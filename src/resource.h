@@ -46,12 +46,36 @@ json_t *resource_normalize(const json_t *body, const struct resource_type_def *r
 			   struct scim_error *err);
 
 /*
+ * One core attribute of a client body, normalized like resource_normalize()
+ * does, for attributes kept outside the document (a group's members). An
+ * absent multi-valued attribute gives an empty array. NULL with err set on a
+ * type error.
+ */
+json_t *resource_normalize_attribute(const json_t *body, const struct resource_type_def *rt,
+				     const char *name, struct scim_error *err);
+
+/*
  * The representation a client receives: schemas, id, the document, and meta
  * (resourceType, created, lastModified, location, version). The manager gets
  * its "$ref". base_url is e.g. "https://host/scim/v2".
  */
 json_t *resource_render(const struct stored_resource *row,
 			const struct resource_type_def *rt, const char *base_url);
+
+/*
+ * RFC 7644 3.4.2.5: with `attributes` (a comma-separated list of attribute
+ * paths, NULL when not given) keep only those plus what is returned
+ * "always" (id, schemas); with `excluded` drop those (never id). Paths may
+ * name sub-attributes ("name.givenName", "emails.value") and be
+ * URN-qualified; unknown ones are ignored. Modifies `resource` in place.
+ */
+void resource_project(json_t *resource, const struct resource_type_def *rt,
+		      const char *attributes, const char *excluded);
+
+/* Would resource_project() keep top-level attribute `name` (e.g. "members")?
+ * Lets handlers skip work for attributes nobody asked for. */
+bool resource_projection_wants(const struct resource_type_def *rt, const char *attributes,
+			       const char *excluded, const char *name);
 
 /* The ETag / meta.version of a version number: W/"<n>". */
 void resource_version_tag(long long version, char out[32]);

@@ -41,6 +41,13 @@ static const struct route routes[] = {
 	{ "PATCH", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_patch },
 	{ "DELETE", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_delete },
 
+	{ "GET", "Groups", false, ROUTE_TENANT, groups_list },
+	{ "POST", "Groups", false, ROUTE_TENANT | ROUTE_WRITE, groups_create },
+	{ "GET", "Groups", true, ROUTE_TENANT, groups_get },
+	{ "PUT", "Groups", true, ROUTE_TENANT | ROUTE_WRITE, groups_replace },
+	{ "PATCH", "Groups", true, ROUTE_TENANT | ROUTE_WRITE, groups_patch },
+	{ "DELETE", "Groups", true, ROUTE_TENANT | ROUTE_WRITE, groups_delete },
+
 	/* RFC 7644 3.11 and 3.7: not offered, and said so in JSON. */
 	{ "GET", "Me", false, ROUTE_TENANT, not_implemented },
 	{ "POST", "Bulk", false, ROUTE_TENANT, not_implemented },

@@ -161,28 +161,36 @@ static PGresult *check_result(struct store *store, PGresult *res, struct scim_er
 	return NULL;
 }
 
-static PGresult *exec_statement_once(struct store *store, struct store_statement *stmt,
-				     int nparams, const char *const *params,
-				     struct scim_error *err)
+/* Prepare `stmt` on this connection if needed; its name goes to `name`. */
+static bool ensure_prepared(struct store *store, struct store_statement *stmt, char name[16],
+			    struct scim_error *err)
 {
-	char name[16];
 	PGresult *res;
 
-	if (!store_connect(store, err))
-		return NULL;
 	if (stmt->slot == 0) {
 		if (statement_slots >= STORE_MAX_STATEMENTS)
 			abort(); /* raise STORE_MAX_STATEMENTS */
 		stmt->slot = ++statement_slots;
 	}
-	snprintf(name, sizeof(name), "s%d", stmt->slot);
-	if (!store->prepared[stmt->slot]) {
-		res = check_result(store, PQprepare(store->conn, name, stmt->sql, 0, NULL), err);
-		if (res == NULL)
-			return NULL;
-		PQclear(res);
-		store->prepared[stmt->slot] = true;
-	}
+	snprintf(name, 16, "s%d", stmt->slot);
+	if (store->prepared[stmt->slot])
+		return true;
+	res = check_result(store, PQprepare(store->conn, name, stmt->sql, 0, NULL), err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	store->prepared[stmt->slot] = true;
+	return true;
+}
+
+static PGresult *exec_statement_once(struct store *store, struct store_statement *stmt,
+				     int nparams, const char *const *params,
+				     struct scim_error *err)
+{
+	char name[16];
+
+	if (!store_connect(store, err) || !ensure_prepared(store, stmt, name, err))
+		return NULL;
 	return check_result(store, PQexecPrepared(store->conn, name, nparams, params,
 						  NULL, NULL, 0), err);
 }
@@ -292,6 +300,36 @@ PGresult *store_exec_query(struct store *store, const struct sql_query *q,
 	if (res == NULL && retry_after_reconnect(store, idle, err))
 		res = exec_query_once(store, q, err);
 	return res;
+}
+
+bool store_exec_rows(struct store *store, struct store_statement *stmt, int nparams,
+		     const char *const *params, store_row_fn fn, void *arg,
+		     struct scim_error *err)
+{
+	char name[16];
+	PGresult *res;
+	bool ok = true;
+
+	if (!store_connect(store, err) || !ensure_prepared(store, stmt, name, err))
+		return false;
+	if (!PQsendQueryPrepared(store->conn, name, nparams, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(store->conn))
+		return fail_result(store, NULL, err);
+	/* One row at a time: a 100,000-member group is never held whole. */
+	while ((res = PQgetResult(store->conn)) != NULL) {
+		ExecStatusType status = PQresultStatus(res);
+
+		if (status == PGRES_SINGLE_TUPLE) {
+			if (ok)
+				fn(arg, res);
+			PQclear(res);
+		} else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+			PQclear(res);
+		} else {
+			ok = fail_result(store, res, err);
+		}
+	}
+	return ok;
 }
 
 static bool exec_simple(struct store *store, const char *sql, struct scim_error *err)

@@ -65,6 +65,55 @@ bool store_user_update(struct store *store, const char *tenant_id, const char *i
 bool store_user_delete(struct store *store, const char *tenant_id, const char *id,
 		       struct scim_error *err);
 
+/* Groups. The document holds no members: they are rows of group_members. */
+bool store_group_get(struct store *store, const char *tenant_id, const char *id,
+		     bool for_update, struct stored_resource *out, struct scim_error *err);
+bool store_group_insert(struct store *store, const char *tenant_id, const json_t *doc,
+			struct stored_resource *out, struct scim_error *err);
+bool store_group_update(struct store *store, const char *tenant_id, const char *id,
+			const json_t *doc, struct stored_resource *out,
+			struct scim_error *err);
+/* A new version and lastModified after its members changed. */
+bool store_group_touch(struct store *store, const char *tenant_id, const char *id,
+		       struct stored_resource *out, struct scim_error *err);
+bool store_group_delete(struct store *store, const char *tenant_id, const char *id,
+			struct scim_error *err);
+
+/*
+ * Add members: `members` is an array of member objects {"value": id}. Members
+ * already there are left alone. 400 invalidValue naming the first value that
+ * is not a user or group of the tenant, or is the group itself. `added`
+ * receives the number of new memberships. Work is proportional to the
+ * members named, never to the size of the group.
+ */
+bool store_group_members_add(struct store *store, const char *tenant_id,
+			     const char *group_id, const json_t *members,
+			     long long *added, struct scim_error *err);
+/* Remove the members named (NULL: all of them); unknown ones are ignored. */
+bool store_group_members_remove(struct store *store, const char *tenant_id,
+				const char *group_id, const json_t *members,
+				long long *removed, struct scim_error *err);
+
+/* Remove every member not named in `members` (PUT, replace). */
+bool store_group_members_keep_only(struct store *store, const char *tenant_id,
+				   const char *group_id, const json_t *members,
+				   long long *removed, struct scim_error *err);
+
+/* Each member of a group, as the rows arrive: type is "User" or "Group",
+ * display may be NULL. */
+typedef void (*store_member_fn)(void *arg, const char *id, const char *type,
+				const char *display);
+bool store_group_members_each(struct store *store, const char *tenant_id,
+			      const char *group_id, store_member_fn fn, void *arg,
+			      struct scim_error *err);
+
+/* The groups of users: direct ones, and indirect ones through nested groups. */
+typedef void (*store_user_group_fn)(void *arg, const char *user_id, const char *group_id,
+				    const char *display, bool direct);
+bool store_user_groups(struct store *store, const char *tenant_id,
+		       const char *const *user_ids, int nusers, store_user_group_fn fn,
+		       void *arg, struct scim_error *err);
+
 /*
  * Run a list query built by the caller. Its select list must be
  * STORE_RESOURCE_COLUMNS followed by a total count column; rows come back in

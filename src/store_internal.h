@@ -26,6 +26,13 @@ PGresult *store_exec(struct store *store, struct store_statement *stmt, int npar
 PGresult *store_exec_query(struct store *store, const struct sql_query *q,
 			   struct scim_error *err);
 
+/* Run `stmt` and call fn(arg, row) for each row as it arrives (libpq's
+ * single-row mode); each row is cleared after the call. */
+typedef void (*store_row_fn)(void *arg, const PGresult *row);
+bool store_exec_rows(struct store *store, struct store_statement *stmt, int nparams,
+		     const char *const *params, store_row_fn fn, void *arg,
+		     struct scim_error *err);
+
 /* Row `i` of a result with STORE_RESOURCE_COLUMNS. */
 bool store_read_resource(PGresult *res, int i, struct stored_resource *out,
 			 struct scim_error *err);
