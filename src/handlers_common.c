@@ -185,10 +185,11 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 			goto done;
 	}
 
-	/* The page and the total in one statement; the total needs its own
-	 * query only when the page is empty. The order is stable: Okta pages. */
+	/* The page, then the total only when the page does not tell it: an
+	 * Entra or Okta lookup (first page, fewer rows than asked for) costs
+	 * one indexed query. The order is stable: Okta pages. */
 	if (count > 0) {
-		sql_query_append(&query, "SELECT " STORE_RESOURCE_COLUMNS ", count(*) OVER ()");
+		sql_query_append(&query, "SELECT " STORE_RESOURCE_COLUMNS);
 		sql_query_append(&query, where.text);
 		for (i = 0; i < where.nparams; i++)
 			sql_query_add_param(&query, where.params[i]);
@@ -198,10 +199,12 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 		snprintf(number, sizeof(number), "%ld", start_index - 1);
 		sql_query_append(&query, " OFFSET ");
 		sql_query_param(&query, number);
-		if (!store_list(ctx->store, &query, &rows, &nrows, &total, &ctx->err))
+		if (!store_list(ctx->store, &query, &rows, &nrows, &ctx->err))
 			goto done;
 	}
-	if (nrows == 0) {
+	if (start_index == 1 && nrows < count) {
+		total = nrows;
+	} else {
 		sql_query_free(&query);
 		sql_query_init(&query);
 		sql_query_append(&query, "SELECT count(*)");

@@ -15,146 +15,193 @@
 #include "patch.h"
 #include "resource.h"
 
-static bool wants_members(const struct request_context *ctx)
+/* Which parts of each member the request wants (attributes /
+ * excludedAttributes may name members or its sub-attributes). */
+enum member_field {
+	MEMBER_VALUE = 1,
+	MEMBER_REF = 2,
+	MEMBER_TYPE = 4,
+	MEMBER_DISPLAY = 8,
+};
+
+/* 0 when members are not wanted at all. The projection of a sample group
+ * says it, so that members follow exactly the rules of every attribute. */
+static unsigned member_fields(const struct request_context *ctx)
 {
-	return resource_projection_wants(&resource_type_group,
-					 http_query_get(ctx->req, "attributes"),
-					 http_query_get(ctx->req, "excludedAttributes"),
-					 "members");
+	json_t *sample = json_pack("{s:[], s:s, s:[{s:s, s:s, s:s, s:s}]}",
+				   "schemas", "id", "x", "members",
+				   "value", "v", "$ref", "r", "type", "t", "display", "d");
+	json_t *member;
+	unsigned fields = 0;
+
+	resource_project(sample, &resource_type_group, http_query_get(ctx->req, "attributes"),
+			 http_query_get(ctx->req, "excludedAttributes"));
+	member = json_array_get(json_object_get(sample, "members"), 0);
+	if (member != NULL) {
+		fields |= json_object_get(member, "value") ? MEMBER_VALUE : 0;
+		fields |= json_object_get(member, "$ref") ? MEMBER_REF : 0;
+		fields |= json_object_get(member, "type") ? MEMBER_TYPE : 0;
+		fields |= json_object_get(member, "display") ? MEMBER_DISPLAY : 0;
+	}
+	json_decref(sample);
+	return fields;
 }
 
-/* One member as the client sees it: value, $ref, type, display. */
-static json_t *member_json(const char *base_url, const char *id, const char *type,
-			   const char *display)
-{
-	char ref[1024];
-
-	snprintf(ref, sizeof(ref), "%s/%s/%s", base_url,
-		 strcmp(type, "Group") == 0 ? "Groups" : "Users", id);
-	return json_pack("{s:s, s:s, s:s, s:s?}", "value", id, "$ref", ref,
-			 "type", type, "display", display);
-}
-
-/* The members of one group, written as a JSON array row by row. */
-struct member_stream {
-	struct store *store;
-	char tenant_id[37];
-	char group_id[37];
-	char *base_url;
+/* Members of one group written as a JSON array, row by row: a group of any
+ * size costs one row of memory. */
+struct member_writer {
+	const char *base_url;
+	unsigned fields;
 	http_write_fn write;
 	void *out;
 	bool first;
 };
 
-static void stream_member(void *arg, const char *id, const char *type, const char *display)
+static void write_member(void *arg, const char *id, const char *type, const char *display)
 {
-	struct member_stream *ms = arg;
-	json_t *member = member_json(ms->base_url, id, type, display);
-	char *text = json_dumps(member, JSON_COMPACT);
+	struct member_writer *mw = arg;
+	json_t *member = json_object();
+	char ref[1024];
+	char *text;
 
+	if (mw->fields & MEMBER_VALUE)
+		json_object_set_new(member, "value", json_string(id));
+	if (mw->fields & MEMBER_REF) {
+		snprintf(ref, sizeof(ref), "%s/%s/%s", mw->base_url,
+			 strcmp(type, "Group") == 0 ? "Groups" : "Users", id);
+		json_object_set_new(member, "$ref", json_string(ref));
+	}
+	if (mw->fields & MEMBER_TYPE)
+		json_object_set_new(member, "type", json_string(type));
+	if ((mw->fields & MEMBER_DISPLAY) && display != NULL)
+		json_object_set_new(member, "display", json_string(display));
+	text = json_dumps(member, JSON_COMPACT);
 	if (text != NULL) {
-		if (!ms->first)
-			ms->write(ms->out, ",", 1);
-		ms->write(ms->out, text, strlen(text));
-		ms->first = false;
+		if (!mw->first)
+			mw->write(mw->out, ",", 1);
+		mw->write(mw->out, text, strlen(text));
+		mw->first = false;
 	}
 	free(text);
 	json_decref(member);
 }
 
-static bool produce_members(void *arg, http_write_fn write, void *out)
+/* What a stream needs after the handler has returned. */
+struct group_stream {
+	struct store *store;
+	char tenant_id[37];
+	char *base_url;
+	unsigned fields;
+	char group_id[37]; /* one group: its members */
+	json_t *groups;    /* a list: the rendered groups, members to add */
+};
+
+static bool write_members(struct group_stream *gs, const char *group_id,
+			  http_write_fn write, void *out)
 {
-	struct member_stream *ms = arg;
+	struct member_writer mw = { gs->base_url, gs->fields, write, out, true };
 	struct scim_error err = { 0 };
 
-	ms->write = write;
-	ms->out = out;
-	ms->first = true;
 	write(out, "[", 1);
-	if (!store_group_members_each(ms->store, ms->tenant_id, ms->group_id, stream_member,
-				      ms, &err))
+	if (!store_group_members_each(gs->store, gs->tenant_id, group_id, write_member, &mw, &err))
 		return false; /* the array stays open: the client sees broken JSON */
 	write(out, "]", 1);
 	return true;
 }
 
-static void release_members(void *arg)
+static bool produce_members(void *arg, http_write_fn write, void *out)
 {
-	struct member_stream *ms = arg;
+	struct group_stream *gs = arg;
 
-	free(ms->base_url);
-	free(ms);
+	return write_members(gs, gs->group_id, write, out);
+}
+
+/* A list's Resources: each group's JSON, its members streamed into it. */
+static bool produce_groups(void *arg, http_write_fn write, void *out)
+{
+	struct group_stream *gs = arg;
+	json_t *group;
+	size_t i;
+
+	write(out, "[", 1);
+	json_array_foreach(gs->groups, i, group) {
+		char *text = json_dumps(group, JSON_COMPACT);
+		size_t len;
+
+		if (text == NULL)
+			return false;
+		len = strlen(text);
+		if (i > 0)
+			write(out, ",", 1);
+		write(out, text, len - 1); /* without its closing brace */
+		free(text);
+		write(out, ",\"members\":", 11);
+		if (!write_members(gs, json_string_value(json_object_get(group, "id")), write, out))
+			return false;
+		write(out, "}", 1);
+	}
+	write(out, "]", 1);
+	return true;
+}
+
+static void release_stream(void *arg)
+{
+	struct group_stream *gs = arg;
+
+	json_decref(gs->groups);
+	free(gs->base_url);
+	free(gs);
+}
+
+static struct group_stream *stream_start(struct request_context *ctx, const char *key,
+					 bool (*produce)(void *, http_write_fn, void *))
+{
+	struct group_stream *gs = calloc(1, sizeof(*gs));
+
+	if (gs == NULL)
+		abort();
+	gs->store = ctx->store;
+	snprintf(gs->tenant_id, sizeof(gs->tenant_id), "%s", ctx->tenant.id);
+	gs->base_url = strdup(ctx->req->base_url);
+	if (gs->base_url == NULL)
+		abort();
+	gs->fields = member_fields(ctx);
+	ctx->resp->stream.key = key;
+	ctx->resp->stream.produce = produce;
+	ctx->resp->stream.arg = gs;
+	ctx->resp->stream.release = release_stream;
+	return gs;
 }
 
 /* Answer with one group; its members follow the body as a stream. */
 static bool respond_group(struct request_context *ctx, int status,
 			  const struct stored_resource *row)
 {
-	struct member_stream *ms;
+	struct group_stream *gs;
 
 	if (!handler_respond(ctx, &resource_type_group, status, row, NULL))
 		return false;
-	if (!wants_members(ctx))
+	if (member_fields(ctx) == 0)
 		return true;
-	ms = calloc(1, sizeof(*ms));
-	if (ms == NULL)
-		abort();
-	ms->store = ctx->store;
-	snprintf(ms->tenant_id, sizeof(ms->tenant_id), "%s", ctx->tenant.id);
-	snprintf(ms->group_id, sizeof(ms->group_id), "%s", row->id);
-	ms->base_url = strdup(ctx->req->base_url);
-	if (ms->base_url == NULL)
-		abort();
-	ctx->resp->stream.key = "members";
-	ctx->resp->stream.produce = produce_members;
-	ctx->resp->stream.arg = ms;
-	ctx->resp->stream.release = release_members;
+	gs = stream_start(ctx, "members", produce_members);
+	snprintf(gs->group_id, sizeof(gs->group_id), "%s", row->id);
 	return true;
 }
 
-/* Lists carry each group's members in the body (Entra asks lists without
- * them: excludedAttributes=members). */
-struct member_list {
-	json_t *members;
-	const char *base_url;
-};
-
-static void list_member(void *arg, const char *id, const char *type, const char *display)
-{
-	struct member_list *ml = arg;
-
-	json_array_append_new(ml->members, member_json(ml->base_url, id, type, display));
-}
-
-static bool decorate_groups(struct request_context *ctx, json_t *resources)
-{
-	struct member_list ml = { .base_url = ctx->req->base_url };
-	json_t *resource;
-	size_t i;
-
-	if (!wants_members(ctx))
-		return true;
-	json_array_foreach(resources, i, resource) {
-		json_t *meta = json_incref(json_object_get(resource, "meta"));
-
-		ml.members = json_array();
-		if (!store_group_members_each(ctx->store, ctx->tenant.id,
-					      json_string_value(json_object_get(resource, "id")),
-					      list_member, &ml, &ctx->err)) {
-			json_decref(ml.members);
-			json_decref(meta);
-			return false;
-		}
-		json_object_del(resource, "meta");
-		json_object_set_new(resource, "members", ml.members);
-		json_object_set_new(resource, "meta", meta);
-	}
-	return true;
-}
-
+/* Lists stream their Resources when members are wanted (Entra asks for
+ * lists without them: excludedAttributes=members). */
 bool groups_list(struct request_context *ctx)
 {
-	return handler_list(ctx, &resource_type_group, "groups", decorate_groups);
+	struct group_stream *gs;
+
+	if (!handler_list(ctx, &resource_type_group, "groups", NULL))
+		return false;
+	if (member_fields(ctx) == 0)
+		return true;
+	gs = stream_start(ctx, "Resources", produce_groups);
+	gs->groups = json_incref(json_object_get(ctx->resp->body, "Resources"));
+	json_object_del(ctx->resp->body, "Resources");
+	return true;
 }
 
 bool groups_get(struct request_context *ctx)
@@ -290,16 +337,32 @@ done:
  */
 static bool check_patch_ids(struct request_context *ctx, const json_t *body)
 {
-	const json_t *operations = json_object_get(body, "Operations");
+	const json_t *operations = NULL;
 	const json_t *op;
 	const char *key;
 	json_t *value;
 	size_t i;
 
+	json_object_foreach((json_t *)body, key, value)
+		if (strcasecmp(key, "Operations") == 0)
+			operations = value;
 	json_array_foreach(operations, i, op) {
-		if (json_object_get(op, "path") != NULL || !json_is_object(json_object_get(op, "value")))
+		const json_t *path = NULL;
+		const json_t *op_value = NULL;
+		const char *k;
+		json_t *v;
+
+		json_object_foreach((json_t *)op, k, v) {
+			if (strcasecmp(k, "path") == 0)
+				path = v;
+			else if (strcasecmp(k, "value") == 0)
+				op_value = v;
+		}
+		/* A null or empty path is no path (Okta). */
+		if ((json_is_string(path) && json_string_length(path) > 0) ||
+		    !json_is_object(op_value))
 			continue;
-		json_object_foreach(json_object_get(op, "value"), key, value) {
+		json_object_foreach((json_t *)op_value, key, value) {
 			if (strcasecmp(key, "id") != 0)
 				continue;
 			if (!json_is_string(value) ||

@@ -1,5 +1,6 @@
 /* log.c - logging to stderr; see log.h. */
 #include "log.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Lines may quote client text (paths): no control characters, so that
+	 * nobody can forge a log line. */
+	utf8_sanitize(line);
 	/* One fprintf per line, so that workers sharing the log do not interleave. */
 	fprintf(stderr, "scim[%d] %s%s%s%s%s: %s\n", (int)getpid(), names[level],
 		log_request_id[0] ? " req=" : "", log_request_id,

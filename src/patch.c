@@ -10,6 +10,7 @@
  * named in a comment (see SCIM-NOTES.md section 2).
  */
 #include "patch.h"
+#include "resource.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -324,12 +325,18 @@ static bool value_multi(struct patch_ctx *ctx, const struct attr_def *attr,
 			const json_t *value, json_t **out)
 {
 	size_t n = json_is_array(value) ? json_array_size(value) : 1;
+	bool members = strcmp(attr->name, "members") == 0;
 	json_t *array;
 	size_t i;
 
 	*out = NULL;
 	if (json_is_null(value))
 		return true;
+	/* Checked before the duplicate search, which is quadratic. A group's
+	 * members are exempt: the database drops their duplicates. */
+	if (n > RESOURCE_MAX_VALUES && !members)
+		return patch_fail(ctx, SCIM_INVALID_VALUE, "\"%s\" can hold at most %d values",
+				  attr->name, RESOURCE_MAX_VALUES);
 	array = json_array();
 	for (i = 0; i < n; i++) {
 		const json_t *item = json_is_array(value) ? json_array_get(value, i) : value;
@@ -359,9 +366,10 @@ static bool value_multi(struct patch_ctx *ctx, const struct attr_def *attr,
 		} else {
 			el = json_deep_copy(item);
 		}
-		json_array_foreach(array, j, have)
-			if (json_equal(have, el))
-				dup = true;
+		if (!members)
+			json_array_foreach(array, j, have)
+				if (json_equal(have, el))
+					dup = true;
 		if (dup)
 			json_decref(el);
 		else
@@ -611,6 +619,11 @@ static bool patch_set_multi(struct patch_ctx *ctx, enum patch_op op,
 		return true;
 	}
 	/* add appends, skipping values already there (RFC 7644 3.5.2.1). */
+	if (json_array_size(array) + json_array_size(values) > RESOURCE_MAX_VALUES) {
+		json_decref(values);
+		return patch_fail(ctx, SCIM_INVALID_VALUE, "\"%s\" can hold at most %d values",
+				  t->attr->name, RESOURCE_MAX_VALUES);
+	}
 	json_array_foreach(values, i, v) {
 		json_t *have;
 		size_t j;

@@ -185,6 +185,12 @@ static json_t *normalize_value(const struct attr_def *attr, json_t *value,
 			json_decref(out);
 			return NULL;
 		}
+		/* Nothing known in it ({"foo":"x"}): no value, as in the array case. */
+		if (normalized != NULL && json_is_object(normalized) &&
+		    json_object_size(normalized) == 0) {
+			json_decref(normalized);
+			normalized = NULL;
+		}
 		if (normalized != NULL)
 			json_array_append_new(out, normalized);
 	} else {
@@ -200,11 +206,12 @@ static json_t *normalize_value(const struct attr_def *attr, json_t *value,
 				json_decref(normalized);
 				continue;
 			}
-			if (json_array_size(out) >= 1000) {
+			if (json_array_size(out) >= RESOURCE_MAX_VALUES &&
+			    strcmp(attr->name, "members") != 0) {
 				json_decref(normalized);
 				json_decref(out);
-				error_set(err, 400, SCIM_INVALID_VALUE,
-					  "%s has more than 1000 values", where);
+				error_set(err, 400, SCIM_INVALID_VALUE, "%s has more than %d values",
+					  where, RESOURCE_MAX_VALUES);
 				return NULL;
 			}
 			json_array_append_new(out, normalized);

@@ -19,6 +19,10 @@
 #include "error.h"
 #include "schema.h"
 
+/* Most values one multi-valued attribute may hold (emails, roles...); a
+ * group's members are rows of their own table and are not limited by it. */
+#define RESOURCE_MAX_VALUES 1000
+
 /* A resource as the store returns it. */
 struct stored_resource {
 	char id[37];

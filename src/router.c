@@ -144,7 +144,8 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 	if (route->flags & ROUTE_WRITE) {
 		ok = store_begin(store, &ctx.err);
 		if (ok)
-			ok = route->handler(&ctx);
+			ok = route->handler(&ctx) && !error_is_set(&ctx.err);
+		/* A failed request changes nothing. */
 		if (ok)
 			ok = store_commit(store, &ctx.err);
 		else

@@ -134,7 +134,8 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 	} else if (strcmp(state, "23503") == 0) {
 		ok = error_set(err, 400, SCIM_INVALID_VALUE, "a referenced resource does not exist");
 	} else if (strcmp(state, "22P02") == 0 || strcmp(state, "22007") == 0 ||
-		   strcmp(state, "22008") == 0 || strcmp(state, "22003") == 0) {
+		   strcmp(state, "22008") == 0 || strcmp(state, "22003") == 0 ||
+		   strcmp(state, "22009") == 0 || strcmp(state, "22023") == 0) {
 		ok = error_set(err, 400, SCIM_INVALID_VALUE, "a value has the wrong format");
 	} else if (strcmp(state, "54000") == 0) {
 		ok = error_set(err, 400, SCIM_INVALID_VALUE, "a value is too long");
@@ -394,7 +395,9 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 		log_msg(LOG_WARNING, "token %s refused from %s by its IP restriction",
 			PQgetvalue(res, 0, 2), remote_addr ? remote_addr : "an unknown address");
 		PQclear(res);
-		return error_set(err, 401, NULL, "the bearer token is not valid from this address");
+		/* The same answer as for an unknown token: a stolen token must not
+		 * learn that it is valid elsewhere. */
+		return error_set(err, 401, NULL, "the bearer token is not valid");
 	}
 	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
 	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
@@ -457,8 +460,7 @@ char *store_dump_doc(const json_t *doc)
 }
 
 bool store_list(struct store *store, const struct sql_query *query,
-		struct stored_resource **rows, int *nrows, long long *total,
-		struct scim_error *err)
+		struct stored_resource **rows, int *nrows, struct scim_error *err)
 {
 	PGresult *res = store_exec_query(store, query, err);
 	int n;
@@ -466,7 +468,6 @@ bool store_list(struct store *store, const struct sql_query *query,
 
 	*rows = NULL;
 	*nrows = 0;
-	*total = -1;
 	if (res == NULL)
 		return false;
 	n = PQntuples(res);
@@ -474,7 +475,6 @@ bool store_list(struct store *store, const struct sql_query *query,
 		*rows = calloc((size_t)n, sizeof(**rows));
 		if (*rows == NULL)
 			abort();
-		*total = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	}
 	for (i = 0; i < n; i++) {
 		if (!store_read_resource(res, i, &(*rows)[i], err)) {

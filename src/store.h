@@ -115,18 +115,16 @@ bool store_user_groups(struct store *store, const char *tenant_id,
 		       void *arg, struct scim_error *err);
 
 /*
- * Run a list query built by the caller. Its select list must be
- * STORE_RESOURCE_COLUMNS followed by a total count column; rows come back in
- * `rows` (an array of *nrows, free each and the array), `total` from the
- * first row's count (or -1 when there are no rows).
+ * Run a list query built by the caller, whose select list is
+ * STORE_RESOURCE_COLUMNS. Rows come back in `rows` (an array of *nrows;
+ * clear each, free the array).
  */
 #define STORE_RESOURCE_COLUMNS \
 	"r.id, to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
 	"to_char(r.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
 	"r.version, r.doc"
 bool store_list(struct store *store, const struct sql_query *query,
-		struct stored_resource **rows, int *nrows, long long *total,
-		struct scim_error *err);
+		struct stored_resource **rows, int *nrows, struct scim_error *err);
 
 /* A single count query built by the caller (select count(*) ...). */
 bool store_count(struct store *store, const struct sql_query *query,

@@ -17,18 +17,19 @@ static struct store_statement group_get_for_update = { .sql =
 	" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE"
 };
 static struct store_statement group_insert = { .sql =
-	"INSERT INTO groups AS r (tenant_id, display_name, external_id, doc)"
-	" SELECT $1, s.d->>'displayName', s.d->>'externalId', s.d"
-	" FROM (SELECT $2::jsonb AS d) s RETURNING " STORE_RESOURCE_COLUMNS
+	"INSERT INTO groups AS r (tenant_id, display_name, external_id, doc, created, last_modified)"
+	" SELECT $1, s.d->>'displayName', s.d->>'externalId', s.d, s.t, s.t"
+	" FROM (SELECT $2::jsonb AS d, date_trunc('milliseconds', now()) AS t) s"
+	" RETURNING " STORE_RESOURCE_COLUMNS
 };
 static struct store_statement group_update = { .sql =
 	"UPDATE groups AS r SET doc = s.d, display_name = s.d->>'displayName',"
-	" external_id = s.d->>'externalId', version = r.version + 1, last_modified = now()"
+	" external_id = s.d->>'externalId', version = r.version + 1, last_modified = date_trunc('milliseconds', now())"
 	" FROM (SELECT $3::jsonb AS d) s WHERE r.tenant_id = $1 AND r.id = $2"
 	" RETURNING " STORE_RESOURCE_COLUMNS
 };
 static struct store_statement group_touch = { .sql =
-	"UPDATE groups AS r SET version = r.version + 1, last_modified = now()"
+	"UPDATE groups AS r SET version = r.version + 1, last_modified = date_trunc('milliseconds', now())"
 	" WHERE r.tenant_id = $1 AND r.id = $2 RETURNING " STORE_RESOURCE_COLUMNS
 };
 static struct store_statement group_delete = { .sql =

@@ -6,7 +6,9 @@
 
 #include "store_internal.h"
 
-/* The columns that are filtered and indexed are copied from the document in
+/* Timestamps are kept to the millisecond, the precision clients see in
+ * meta, so that a filter on meta.lastModified compares what they saw.
+ * The columns that are filtered and indexed are copied from the document in
  * SQL, in this one place, so that they always agree with it. */
 #define USER_COLUMNS_FROM_DOC \
 	"user_name = s.d->>'userName', external_id = s.d->>'externalId', " \
@@ -21,14 +23,16 @@ static struct store_statement user_get_for_update = { .sql =
 	" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE"
 };
 static struct store_statement user_insert = { .sql =
-	"INSERT INTO users AS r (tenant_id, user_name, external_id, display_name, active, doc)"
+	"INSERT INTO users AS r (tenant_id, user_name, external_id, display_name, active, doc,"
+	" created, last_modified)"
 	" SELECT $1, s.d->>'userName', s.d->>'externalId', s.d->>'displayName',"
-	" coalesce((s.d->>'active')::boolean, true), s.d FROM (SELECT $2::jsonb AS d) s"
+	" coalesce((s.d->>'active')::boolean, true), s.d, s.t, s.t"
+	" FROM (SELECT $2::jsonb AS d, date_trunc('milliseconds', now()) AS t) s"
 	" RETURNING " STORE_RESOURCE_COLUMNS
 };
 static struct store_statement user_update = { .sql =
 	"UPDATE users AS r SET doc = s.d, " USER_COLUMNS_FROM_DOC ","
-	" version = r.version + 1, last_modified = now()"
+	" version = r.version + 1, last_modified = date_trunc('milliseconds', now())"
 	" FROM (SELECT $3::jsonb AS d) s WHERE r.tenant_id = $1 AND r.id = $2"
 	" RETURNING " STORE_RESOURCE_COLUMNS
 };
