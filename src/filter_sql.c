@@ -1,6 +1,24 @@
-/* filter_sql.c - filters as parameterized SQL; see filter_sql.h. */
+/*
+ * filter_sql.c - filters as parameterized SQL; see filter_sql.h.
+ *
+ * The meaning is filter_match()'s (filter_eval.c) on the document a client
+ * receives (resource_render): the SQL reads the stored document, which
+ * resource_normalize() made regular (canonical names, strings as JSON
+ * strings, booleans as JSON booleans, no empty objects or arrays), and the
+ * columns for what is rendered from them (id, meta). The differential test
+ * (tests/differential/) holds the two to the same answers.
+ *
+ * Every condition written here is two-valued, never NULL, so that `not`
+ * turns exactly the resources that do not match into matches: a missing
+ * value makes a comparison false, as in memory.
+ *
+ * SQL text comes only from this file and the schema tables (attribute names,
+ * URNs, endpoints); every value of the filter is a $n parameter.
+ */
 #include "filter_sql.h"
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,69 +26,591 @@
 
 #include "resource.h"
 
-/* The kind of SQL expression an attribute reads from. */
-enum expr_kind {
-	EXPR_TEXT,      /* text: a text column or doc ->> 'x' */
-	EXPR_BOOLEAN,   /* boolean column */
-	EXPR_TIMESTAMP, /* timestamptz column */
-	EXPR_UUID,      /* the id column */
+/* Parameters the caller may still add after the filter's (LIMIT, OFFSET). */
+#define PARAMS_KEPT_FOR_CALLER 8
+
+/* The rendering of meta.created and meta.lastModified, as STORE_RESOURCE_COLUMNS. */
+#define RENDERED_TIME(column) \
+	"to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* What one value read by a comparison is, in SQL. */
+enum leaf_kind {
+	LEAF_TEXT,     /* text: a column, doc ->> 'x', or a rendered string */
+	LEAF_BOOLEAN,  /* doc ->> 'x' of a JSON boolean: 'true' or 'false' */
+	LEAF_DATETIME, /* a timestamptz column, rendered to milliseconds */
+	LEAF_ID,       /* r.id, a uuid */
+	LEAF_COMPLEX,  /* a jsonb object: only its presence is tested */
+	LEAF_ABSENT,   /* never rendered (writeOnly: password) */
 };
 
-struct expr {
-	char text[512];
-	enum expr_kind kind;
+struct leaf {
+	char sql[768];
+	enum leaf_kind kind;
+	bool nullable;       /* NULL when the resource has no value */
+	bool always_present; /* rendered for every resource (id, meta) */
+	bool case_exact;
+	bool user_name;      /* the r.user_name column: sw uses its index */
+};
+
+/* A comparison's operand, converted like filter_eval.c's comparison_prepare(). */
+struct operand {
+	enum filter_op op;
+	bool presence;  /* pr, eq null, ne null: is there a value? */
+	bool absence;   /* eq null: the answer is the absence of a value */
+	const char *text; /* the literal as text; "true"/"false" for booleans */
+	bool boolean;
+	/* dateTime eq/ne/gt/ge/lt/le, reduced to the rendered milliseconds: */
+	enum filter_op time_op; /* applied to the rendered time and `time` */
+	int time_constant;      /* -1: compare; 0/1: the answer whatever the time */
+	char time[48];          /* PostgreSQL timestamptz text of the milliseconds */
 };
 
 /*
- * Translation state. Inside a value path ("emails[...]") `element` is the SQL
- * alias of the array element being tested and `element_attr` its attribute;
- * paths in the bracket are then sub-attributes of it.
+ * Translation state. Inside a value path ("emails[...]") `element` is the
+ * SQL expression of the element being tested (jsonb), or NULL for meta,
+ * whose sub-attributes are columns; `element_attr` is the attribute.
  */
 struct translation {
 	const struct resource_type_def *rt;
+	const char *base_url; /* for meta.location and manager.$ref; may be NULL */
+	int base_param;       /* its $n, 0 until used */
 	struct sql_query *q;
 	struct scim_error *err;
 	int aliases;
+	bool in_element;
 	const char *element;
 	const struct attr_def *element_attr;
 };
 
+/* "schemas" is in every resource but in no schema (RFC 7643 3); URIs are
+ * compared ignoring case, as in filter_eval.c. */
+static const struct attr_def schemas_attr = {
+	.name = "schemas", .type = ATTR_REFERENCE, .multi_valued = true,
+};
+
 static bool translate(struct translation *t, const struct filter_node *node);
 
-static bool unsupported(struct translation *t, const char *what)
+static bool __attribute__((format(printf, 2, 3)))
+invalid(struct translation *t, const char *fmt, ...)
 {
-	return error_set(t->err, 400, SCIM_INVALID_FILTER, "%s", what);
+	char detail[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return error_set(t->err, 400, SCIM_INVALID_FILTER, "%s", detail);
 }
 
-/* A value as text for a parameter; booleans and numbers as written. */
-static const char *value_text(const struct filter_value *value)
+/* Our own SQL fragments have bounded sizes: a longer one is a bug. */
+static void __attribute__((format(printf, 2, 3)))
+leaf_set(struct leaf *leaf, const char *fmt, ...)
 {
-	switch (value->kind) {
-	case FILTER_VALUE_TRUE:
-		return "true";
-	case FILTER_VALUE_FALSE:
-		return "false";
-	case FILTER_VALUE_NULL:
-		return NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(leaf->sql, sizeof(leaf->sql), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(leaf->sql))
+		abort();
+}
+
+/* ---- values, read as filter_eval.c reads them ---- */
+
+/* Entra writes booleans as strings: "True", "false". */
+static bool boolean_from_text(const char *s, bool *out)
+{
+	if (strcasecmp(s, "true") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcasecmp(s, "false") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * RFC 3339 date-time, read exactly as filter_eval.c's datetime_parse() does
+ * (fraction to nanoseconds, no offset means UTC, second 60 allowed): to
+ * seconds since 1970 and nanoseconds.
+ */
+static bool read_digits(const char *s, size_t len, size_t *pos, int count, int *out)
+{
+	int v = 0;
+	int i;
+
+	if (len - *pos < (size_t)count)
+		return false;
+	for (i = 0; i < count; i++) {
+		char c = s[*pos + i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*pos += (size_t)count;
+	*out = v;
+	return true;
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era;
+	int64_t yoe;
+	int64_t doy;
+	int64_t doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The inverse of days_from_civil(). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era;
+	int64_t doe;
+	int64_t yoe;
+	int64_t doy;
+	int64_t mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+static bool datetime_parse(const char *s, int64_t *seconds, int32_t *nanos_out)
+{
+	size_t len = strlen(s);
+	int year, month, day, hour, minute, second;
+	int32_t nanos = 0;
+	int offset = 0;
+	size_t pos = 0;
+
+	if (!read_digits(s, len, &pos, 4, &year) || pos >= len || s[pos++] != '-' ||
+	    !read_digits(s, len, &pos, 2, &month) || pos >= len || s[pos++] != '-' ||
+	    !read_digits(s, len, &pos, 2, &day) || pos >= len ||
+	    (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' '))
+		return false;
+	pos++;
+	if (!read_digits(s, len, &pos, 2, &hour) || pos >= len || s[pos++] != ':' ||
+	    !read_digits(s, len, &pos, 2, &minute) || pos >= len || s[pos++] != ':' ||
+	    !read_digits(s, len, &pos, 2, &second))
+		return false;
+	if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+	    hour > 23 || minute > 59 || second > 60)
+		return false;
+	if (pos < len && s[pos] == '.') {
+		int digits = 0;
+
+		pos++;
+		while (pos < len && s[pos] >= '0' && s[pos] <= '9') {
+			if (digits < 9) {
+				nanos = nanos * 10 + (s[pos] - '0');
+				digits++;
+			}
+			pos++;
+		}
+		if (digits == 0)
+			return false;
+		for (; digits < 9; digits++)
+			nanos *= 10;
+	}
+	if (pos < len && (s[pos] == 'Z' || s[pos] == 'z')) {
+		pos++;
+	} else if (pos < len && (s[pos] == '+' || s[pos] == '-')) {
+		int sign = s[pos] == '-' ? -1 : 1;
+		int oh, om;
+
+		pos++;
+		if (!read_digits(s, len, &pos, 2, &oh) || pos >= len || s[pos++] != ':' ||
+		    !read_digits(s, len, &pos, 2, &om) || oh > 23 || om > 59)
+			return false;
+		offset = sign * (oh * 3600 + om * 60);
+	}
+	if (pos != len)
+		return false;
+	*seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+		   second - offset;
+	*nanos_out = nanos;
+	return true;
+}
+
+/* Milliseconds since 1970 as timestamptz input; years before 1 are BC. */
+static void time_text(int64_t ms, char *out, size_t size)
+{
+	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	int64_t in_day = ms - days * 86400000;
+	int64_t year;
+	int month, day;
+
+	civil_from_days(days, &year, &month, &day);
+	snprintf(out, size, "%04lld-%02d-%02d %02d:%02d:%02d.%03d+00%s",
+		 (long long)(year > 0 ? year : 1 - year), month, day,
+		 (int)(in_day / 3600000), (int)(in_day / 60000 % 60),
+		 (int)(in_day / 1000 % 60), (int)(in_day % 1000), year > 0 ? "" : " BC");
+}
+
+/*
+ * A dateTime comparison against the rendered time, which has whole
+ * milliseconds: `rendered op V` becomes `rendered op' M` with M whole
+ * milliseconds, or a constant (eq on a V between two milliseconds).
+ */
+static void time_reduce(struct operand *o, int64_t seconds, int32_t nanos)
+{
+	int64_t ms = seconds * 1000 + nanos / 1000000;
+
+	o->time_op = o->op;
+	o->time_constant = -1;
+	time_text(ms, o->time, sizeof(o->time));
+	if (nanos % 1000000 == 0)
+		return;
+	/* M < V < M + 1ms, and a rendered time R is a whole millisecond. */
+	switch (o->op) {
+	case FILTER_EQ:
+		o->time_constant = 0;
+		break;
+	case FILTER_NE:
+		o->time_constant = 1;
+		break;
+	case FILTER_GT:
+	case FILTER_GE:
+		o->time_op = FILTER_GT; /* R > V iff R > M */
+		break;
 	default:
-		return value->text;
+		o->time_op = FILTER_LE; /* R < V iff R <= M */
+		break;
 	}
 }
 
-/* Entra writes booleans as strings ("True"); anything else is not one. */
-static const char *value_boolean(const struct filter_value *value)
+/* ---- case folding, as filter_eval.c's fold_at() and SQL's scim_fold() ---- */
+
+/* Fold UTF-8 text in place: ASCII and U+00C0..U+00DE but U+00D7. */
+static void fold(char *s)
 {
-	if (value->kind == FILTER_VALUE_TRUE)
-		return "true";
-	if (value->kind == FILTER_VALUE_FALSE)
-		return "false";
-	if (value->kind == FILTER_VALUE_STRING && value->text != NULL) {
-		if (strcasecmp(value->text, "true") == 0)
-			return "true";
-		if (strcasecmp(value->text, "false") == 0)
-			return "false";
+	unsigned char *u = (unsigned char *)s;
+	size_t i;
+
+	for (i = 0; u[i] != '\0'; i++) {
+		if (u[i] >= 'A' && u[i] <= 'Z')
+			u[i] = (unsigned char)(u[i] + 32);
+		else if (i > 0 && u[i - 1] == 0xc3 && u[i] >= 0x80 && u[i] <= 0x9e &&
+			 u[i] != 0x97)
+			u[i] = (unsigned char)(u[i] + 32);
 	}
-	return NULL;
+}
+
+/*
+ * The least text above every text that starts with `prefix` (valid UTF-8):
+ * the prefix with its last character incremented, dropping trailing
+ * U+10FFFF. False when there is none (every text after `prefix` starts
+ * with it). UTF-8 keeps code point order bytewise, so this bounds a range.
+ */
+static bool prefix_upper_bound(const char *prefix, char *out, size_t size)
+{
+	const unsigned char *u = (const unsigned char *)prefix;
+	size_t len = strlen(prefix);
+
+	while (len > 0) {
+		size_t start = len - 1;
+		size_t i;
+		uint32_t cp;
+		int n;
+
+		while (start > 0 && (u[start] & 0xc0) == 0x80)
+			start--;
+		n = (int)(len - start);
+		cp = u[start] & (n == 1 ? 0x7f : n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+		for (i = start + 1; i < len; i++)
+			cp = cp << 6 | (u[i] & 0x3f);
+		if (cp >= 0x10ffff) {
+			len = start;
+			continue;
+		}
+		/* The next code point, past the surrogates. */
+		cp = cp + 1 == 0xd800 ? 0xe000 : cp + 1;
+		n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+		if (start + (size_t)n + 1 > size)
+			return false;
+		memcpy(out, prefix, start);
+		if (n == 1) {
+			out[start] = (char)cp;
+		} else {
+			out[start] = (char)((0xf00 >> n & 0xff) | cp >> (6 * (n - 1)));
+			for (i = 1; i < (size_t)n; i++)
+				out[start + i] = (char)(0x80 | (cp >> 6 * (n - 1 - (int)i) & 0x3f));
+		}
+		out[start + (size_t)n] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* The LIKE pattern of co, sw or ew: the value's %, _ and \ match literally. */
+static char *like_pattern(const char *text, enum filter_op op)
+{
+	char *out = malloc(strlen(text) * 2 + 3);
+	char *p = out;
+
+	if (out == NULL)
+		abort();
+	if (op != FILTER_SW)
+		*p++ = '%';
+	for (; *text != '\0'; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*p++ = '\\';
+		*p++ = *text;
+	}
+	if (op != FILTER_EW)
+		*p++ = '%';
+	*p = '\0';
+	return out;
+}
+
+/* ---- operands ---- */
+
+static bool op_is_ordering(enum filter_op op)
+{
+	return op == FILTER_GT || op == FILTER_GE || op == FILTER_LT || op == FILTER_LE;
+}
+
+static bool op_is_substring(enum filter_op op)
+{
+	return op == FILTER_CO || op == FILTER_SW || op == FILTER_EW;
+}
+
+/*
+ * The attribute a comparison reads: `sub`, or for a complex attribute
+ * compared with a value its "value" sub-attribute (RFC 7644 3.4.2.2:
+ * `emails co "x"`; Entra: `manager eq "id"`). pr and eq/ne null test the
+ * complex attribute itself. As filter_eval.c's leaf_select().
+ */
+static bool leaf_select(struct translation *t, const struct filter_node *node,
+			const struct attr_def *attr, const struct attr_def **sub)
+{
+	const struct attr_def *def = *sub != NULL ? *sub : attr;
+
+	if (def->type != ATTR_COMPLEX || node->op == FILTER_PR ||
+	    node->value.kind == FILTER_VALUE_NULL)
+		return true;
+	if (*sub == NULL) {
+		*sub = schema_find_attr(attr->sub_attrs, "value", 5);
+		if (*sub != NULL)
+			return true;
+	}
+	return invalid(t, "%s is complex: compare one of its sub-attributes", def->name);
+}
+
+/* Convert the operand for an attribute of type `def`; invalidFilter when
+ * the operator or the value does not fit the type. */
+static bool operand_prepare(struct translation *t, enum filter_op op,
+			    const struct filter_value *value, const struct attr_def *def,
+			    struct operand *o)
+{
+	int64_t seconds;
+	int32_t nanos;
+
+	memset(o, 0, sizeof(*o));
+	o->op = op;
+	if (op == FILTER_PR) {
+		o->presence = true;
+		return true;
+	}
+	if (value->kind == FILTER_VALUE_NULL) {
+		/* RFC 7644 3.4.2.2: eq null matches an absent attribute. */
+		if (op != FILTER_EQ && op != FILTER_NE)
+			return invalid(t, "%s: null can only be compared with eq or ne", def->name);
+		o->presence = true;
+		o->absence = op == FILTER_EQ;
+		return true;
+	}
+	if (value->kind == FILTER_VALUE_TRUE || value->kind == FILTER_VALUE_FALSE)
+		o->text = value->kind == FILTER_VALUE_TRUE ? "true" : "false";
+	else
+		o->text = value->text != NULL ? value->text : "";
+
+	switch (def->type) {
+	case ATTR_BOOLEAN:
+		/* RFC 7644 3.4.2.2: gt/ge/lt/le on a boolean is invalidFilter. */
+		if (op_is_ordering(op) || op_is_substring(op))
+			return invalid(t, "%s is a boolean: compare it with eq, ne or pr",
+				       def->name);
+		/* Entra: roles[primary eq "True"]. */
+		if (value->kind == FILTER_VALUE_NUMBER || !boolean_from_text(o->text, &o->boolean))
+			return invalid(t, "%s is a boolean: compare it with true or false",
+				       def->name);
+		return true;
+	case ATTR_INTEGER:
+	case ATTR_DECIMAL:
+		/* No schema has one; filter_eval.c compares them as doubles. */
+		return invalid(t, "filtering on the number %s is not supported", def->name);
+	case ATTR_DATETIME:
+		/* co, sw and ew compare the rendered text. */
+		if (op_is_substring(op))
+			return true;
+		if (value->kind != FILTER_VALUE_STRING ||
+		    !datetime_parse(o->text, &seconds, &nanos))
+			return invalid(t, "%s is a dateTime: compare it with a value like "
+				       "\"2011-05-13T04:42:34Z\"", def->name);
+		time_reduce(o, seconds, nanos);
+		return true;
+	case ATTR_COMPLEX:
+		return invalid(t, "%s is complex: compare one of its sub-attributes", def->name);
+	default:
+		/* Strings; numbers, true and false compare as their text. */
+		return true;
+	}
+}
+
+/* ---- leaves: the SQL of one value ---- */
+
+/* The value of attribute `def` in the jsonb object `object`. */
+static void leaf_from_json(struct leaf *leaf, const char *object, const struct attr_def *def)
+{
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->case_exact = def->case_exact;
+	leaf->nullable = true;
+	switch (def->type) {
+	case ATTR_BOOLEAN:
+		leaf->kind = LEAF_BOOLEAN;
+		leaf_set(leaf, "(%s->>'%s')", object, def->name);
+		break;
+	case ATTR_COMPLEX:
+		leaf->kind = LEAF_COMPLEX;
+		leaf_set(leaf, "(%s->'%s')", object, def->name);
+		break;
+	default:
+		leaf->kind = LEAF_TEXT;
+		leaf_set(leaf, "(%s->>'%s')", object, def->name);
+		break;
+	}
+	/* writeOnly (password) and returned:never are not in the rendering. */
+	if (def->mutability == MUT_WRITE_ONLY || def->returned == RET_NEVER) {
+		leaf->kind = LEAF_ABSENT;
+		leaf_set(leaf, "NULL");
+	}
+}
+
+/* $n of the base URL that meta.location and manager.$ref are made of. */
+static bool base_url_param(struct translation *t, const char *what)
+{
+	if (t->base_url == NULL)
+		return invalid(t, "filtering on %s is not supported here", what);
+	if (t->base_param == 0)
+		t->base_param = sql_query_add_param(t->q, t->base_url);
+	return true;
+}
+
+/* A common attribute (id, externalId, meta and its sub-attributes) from the
+ * columns, as resource_render() makes it. `sub` is NULL for id, externalId
+ * and meta itself. `presence`: only whether it is there will be asked. */
+static bool leaf_common(struct translation *t, const struct attr_def *attr,
+			const struct attr_def *sub, bool presence, struct leaf *leaf)
+{
+	const char *name = sub != NULL ? sub->name : attr->name;
+
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->case_exact = (sub != NULL ? sub : attr)->case_exact;
+	leaf->kind = LEAF_TEXT;
+	leaf->always_present = true;
+	if (strcmp(name, "id") == 0) {
+		leaf->kind = LEAF_ID;
+		leaf_set(leaf, "r.id");
+	} else if (strcmp(name, "externalId") == 0) {
+		leaf->always_present = false;
+		leaf->nullable = true;
+		leaf_set(leaf, "r.external_id");
+	} else if (strcmp(name, "meta") == 0) {
+		leaf->kind = LEAF_COMPLEX;
+		leaf_set(leaf, "NULL");
+	} else if (strcmp(name, "resourceType") == 0) {
+		leaf_set(leaf, "'%s'::text", t->rt->name);
+	} else if (strcmp(name, "created") == 0) {
+		leaf->kind = LEAF_DATETIME;
+		leaf_set(leaf, "r.created");
+	} else if (strcmp(name, "lastModified") == 0) {
+		leaf->kind = LEAF_DATETIME;
+		leaf_set(leaf, "r.last_modified");
+	} else if (strcmp(name, "location") == 0) {
+		/* Always there: no parameter that the SQL would not use. */
+		if (presence)
+			return true;
+		if (!base_url_param(t, "meta.location"))
+			return false;
+		leaf_set(leaf, "($%d || '%s/' || r.id::text)", t->base_param, t->rt->endpoint);
+	} else if (strcmp(name, "version") == 0) {
+		leaf_set(leaf, "('W/\"' || r.version::text || '\"')");
+	} else {
+		return invalid(t, "filtering on %s is not supported", name);
+	}
+	return true;
+}
+
+/*
+ * A sub-attribute of a complex value `object` (jsonb): the manager's $ref is
+ * rendered from its value when it has one (resource_render).
+ */
+static bool leaf_sub(struct translation *t, const struct attr_def *attr, const char *object,
+		     const struct attr_def *sub, struct leaf *leaf)
+{
+	leaf_from_json(leaf, object, sub);
+	if (t->rt == &resource_type_user && strcmp(attr->name, "manager") == 0 &&
+	    strcmp(sub->name, "$ref") == 0) {
+		if (!base_url_param(t, "manager.$ref"))
+			return false;
+		leaf_set(leaf, "(CASE WHEN jsonb_typeof(%s->'value') = 'string'"
+			 " THEN $%d || '/Users/' || (%s->>'value') ELSE %s->>'$ref' END)",
+			 object, t->base_param, object, object);
+	}
+	return true;
+}
+
+/* ---- tests on one leaf ---- */
+
+/* Append `leaf` has a value (RFC 7644 pr: not null, not empty). */
+static void append_present(struct translation *t, const struct leaf *leaf)
+{
+	struct sql_query *q = t->q;
+
+	if (leaf->always_present) {
+		sql_query_append(q, "true");
+		return;
+	}
+	switch (leaf->kind) {
+	case LEAF_ABSENT:
+		sql_query_append(q, "false");
+		break;
+	case LEAF_TEXT:
+		sql_query_appendf(q, "coalesce(%s <> '', false)", leaf->sql);
+		break;
+	case LEAF_COMPLEX:
+		sql_query_appendf(q, "coalesce(jsonb_typeof(%s) = 'object'"
+				  " AND %s <> '{}'::jsonb, false)", leaf->sql, leaf->sql);
+		break;
+	default:
+		sql_query_appendf(q, "(%s IS NOT NULL)", leaf->sql);
+		break;
+	}
 }
 
 static const char *sql_operator(enum filter_op op)
@@ -81,199 +621,247 @@ static const char *sql_operator(enum filter_op op)
 	case FILTER_GT: return ">";
 	case FILTER_GE: return ">=";
 	case FILTER_LT: return "<";
-	case FILTER_LE: return "<=";
-	default: return NULL;
+	default: return "<=";
 	}
 }
 
-/*
- * Append the comparison `expr op value` for an attribute of type `def`,
- * wrapped in coalesce(..., false) so that a missing value never matches and
- * `not` of it does.
- */
-static bool compare(struct translation *t, const struct expr *expr,
-		    const struct attr_def *def, enum filter_op op,
-		    const struct filter_value *value)
+/* The rendered time (whole milliseconds) of column `c` compared with the
+ * whole milliseconds $n: written on the column itself, microseconds. */
+static void append_time(struct translation *t, const struct leaf *leaf, const struct operand *o)
 {
 	struct sql_query *q = t->q;
-	const char *text = value_text(value);
-	const char *lower = def->case_exact ? "" : "lower";
-	const char *boolean;
+	const char *c = leaf->sql;
+	int n;
 
-	if (op == FILTER_PR) {
-		if (expr->kind == EXPR_TEXT && def->type != ATTR_BOOLEAN)
-			sql_query_appendf(q, "coalesce(%s <> '', false)", expr->text);
-		else
-			sql_query_appendf(q, "(%s IS NOT NULL)", expr->text);
-		return true;
+	if (o->time_constant >= 0) {
+		sql_query_append(q, o->time_constant ? "true" : "false");
+		return;
 	}
-	if (value->kind == FILTER_VALUE_NULL) {
-		/* RFC 7644 3.4.2.2: eq null matches what is absent. */
-		if (op == FILTER_EQ)
-			sql_query_appendf(q, "(%s IS NULL)", expr->text);
-		else if (op == FILTER_NE)
-			sql_query_appendf(q, "(%s IS NOT NULL)", expr->text);
-		else
-			return unsupported(t, "null can only be compared with eq or ne");
-		return true;
-	}
-
-	switch (def->type) {
-	case ATTR_BOOLEAN:
-		boolean = value_boolean(value);
-		if (op != FILTER_EQ && op != FILTER_NE)
-			return unsupported(t, "booleans can only be compared with eq, ne and pr");
-		if (boolean == NULL)
-			return error_set(t->err, 400, SCIM_INVALID_FILTER,
-					 "%s is a boolean: compare it with true or false", def->name);
-		sql_query_appendf(q, "coalesce((%s)%s %s ", expr->text,
-				  expr->kind == EXPR_BOOLEAN ? "" : "::boolean", sql_operator(op));
-		sql_query_param(q, boolean);
-		sql_query_append(q, "::boolean, false)");
-		return true;
-	case ATTR_DATETIME:
-		if (value->kind != FILTER_VALUE_STRING)
-			return error_set(t->err, 400, SCIM_INVALID_FILTER,
-					 "%s is a dateTime: compare it with a quoted timestamp", def->name);
-		if (sql_operator(op) == NULL)
-			return unsupported(t, "dateTimes can only be compared with eq, ne, gt, ge, lt, le and pr");
-		sql_query_appendf(q, "coalesce((%s)%s %s ", expr->text,
-				  expr->kind == EXPR_TIMESTAMP ? "" : "::timestamptz", sql_operator(op));
-		sql_query_param(q, text);
-		sql_query_append(q, "::timestamptz, false)");
-		return true;
-	case ATTR_INTEGER:
-	case ATTR_DECIMAL:
-		if (value->kind != FILTER_VALUE_NUMBER || sql_operator(op) == NULL)
-			return error_set(t->err, 400, SCIM_INVALID_FILTER,
-					 "%s is a number: compare it with a number", def->name);
-		sql_query_appendf(q, "coalesce((%s)::numeric %s ", expr->text, sql_operator(op));
-		sql_query_param(q, text);
-		sql_query_append(q, "::numeric, false)");
-		return true;
-	case ATTR_COMPLEX:
-		return error_set(t->err, 400, SCIM_INVALID_FILTER,
-				 "%s is complex: name one of its sub-attributes", def->name);
+	n = sql_query_add_param(q, o->time);
+	switch (o->time_op) {
+	case FILTER_EQ:
+		sql_query_appendf(q, "(%s >= $%d::timestamptz AND %s < $%d::timestamptz"
+				  " + interval '1 millisecond')", c, n, c, n);
+		break;
+	case FILTER_NE:
+		sql_query_appendf(q, "(%s < $%d::timestamptz OR %s >= $%d::timestamptz"
+				  " + interval '1 millisecond')", c, n, c, n);
+		break;
+	case FILTER_GT:
+		sql_query_appendf(q, "(%s >= $%d::timestamptz + interval '1 millisecond')", c, n);
+		break;
+	case FILTER_GE:
+		sql_query_appendf(q, "(%s >= $%d::timestamptz)", c, n);
+		break;
+	case FILTER_LT:
+		sql_query_appendf(q, "(%s < $%d::timestamptz)", c, n);
+		break;
 	default:
+		sql_query_appendf(q, "(%s < $%d::timestamptz + interval '1 millisecond')", c, n);
 		break;
 	}
+}
 
-	if (value->kind == FILTER_VALUE_TRUE || value->kind == FILTER_VALUE_FALSE)
-		return error_set(t->err, 400, SCIM_INVALID_FILTER,
-				 "%s is a string: compare it with a string", def->name);
-	if (expr->kind == EXPR_UUID) {
-		/* Ids are UUIDs: any other text matches no resource. */
-		if (op == FILTER_EQ || op == FILTER_NE) {
-			if (!resource_id_valid(text)) {
-				sql_query_append(q, op == FILTER_EQ ? "false" : "true");
-				return true;
-			}
-			sql_query_appendf(q, "(%s %s ", expr->text, sql_operator(op));
-			sql_query_param(q, text);
-			sql_query_append(q, "::uuid)");
-			return true;
-		}
-		sql_query_appendf(q, "(%s::text", expr->text);
-	} else {
-		sql_query_appendf(q, "coalesce(%s(%s)", lower, expr->text);
+/* userName sw: a range of folded text that its index answers. */
+static void append_user_name_prefix(struct translation *t, const struct leaf *leaf,
+				    const char *text)
+{
+	char *lower = strdup(text);
+	char *upper = malloc(strlen(text) + 8);
+
+	if (lower == NULL || upper == NULL)
+		abort();
+	fold(lower);
+	sql_query_appendf(t->q, "(scim_fold(%s) ~>=~ ", leaf->sql);
+	sql_query_param(t->q, lower);
+	if (prefix_upper_bound(lower, upper, strlen(text) + 8)) {
+		sql_query_appendf(t->q, " AND scim_fold(%s) ~<~ ", leaf->sql);
+		sql_query_param(t->q, upper);
 	}
-	/* The rest of the expression follows the "(x" or "coalesce(lower(x)" above. */
-	switch (op) {
+	sql_query_append(t->q, ")");
+	free(lower);
+	free(upper);
+}
+
+/* Append `leaf op operand` for text: per caseExact, bytewise order. */
+static void append_text(struct translation *t, const struct leaf *leaf, const char *sql,
+			const struct operand *o)
+{
+	struct sql_query *q = t->q;
+	const char *fold_fn = leaf->case_exact ? "" : "scim_fold";
+	char *pattern;
+
+	if (o->op == FILTER_SW && leaf->user_name) {
+		append_user_name_prefix(t, leaf, o->text);
+		return;
+	}
+	sql_query_append(q, "(");
+	if (leaf->nullable)
+		sql_query_appendf(q, "%s IS NOT NULL AND ", sql);
+	switch (o->op) {
 	case FILTER_CO:
-		sql_query_append(q, " LIKE '%' || ");
-		break;
 	case FILTER_SW:
-		sql_query_append(q, " LIKE ");
-		break;
 	case FILTER_EW:
-		sql_query_append(q, " LIKE '%' || ");
+		pattern = like_pattern(o->text, o->op);
+		sql_query_appendf(q, "%s(%s) LIKE %s(", fold_fn, sql, fold_fn);
+		sql_query_param(q, pattern);
+		sql_query_append(q, ")");
+		free(pattern);
+		break;
+	case FILTER_EQ:
+	case FILTER_NE:
+		/* No COLLATE: equality is bytewise anyway, and the indexes match. */
+		sql_query_appendf(q, "%s(%s) %s %s(", fold_fn, sql, sql_operator(o->op), fold_fn);
+		sql_query_param(q, o->text);
+		sql_query_append(q, ")");
 		break;
 	default:
-		sql_query_appendf(q, " COLLATE \"C\" %s ", sql_operator(op));
+		sql_query_appendf(q, "%s(%s) COLLATE \"C\" %s %s(", fold_fn, sql,
+				  sql_operator(o->op), fold_fn);
+		sql_query_param(q, o->text);
+		sql_query_append(q, ")");
 		break;
 	}
-	if (op == FILTER_CO || op == FILTER_SW || op == FILTER_EW) {
-		/* LIKE patterns: the value's own %, _ and \ match literally. */
-		sql_query_appendf(q, "%s(replace(replace(replace(", lower);
-		sql_query_param(q, text);
-		sql_query_append(q, ", '\\', '\\\\'), '%', '\\%'), '_', '\\_'))");
-		if (op != FILTER_EW)
-			sql_query_append(q, " || '%'");
-	} else {
-		sql_query_appendf(q, "%s(", lower);
-		sql_query_param(q, text);
-		sql_query_append(q, ")");
+	sql_query_append(q, ")");
+}
+
+/* Ids are UUIDs rendered in lower case, compared case-exactly. */
+static void append_id(struct translation *t, const struct leaf *leaf, const struct operand *o)
+{
+	struct leaf text = *leaf;
+	bool canonical = resource_id_valid(o->text);
+	const char *c;
+
+	if (o->op != FILTER_EQ && o->op != FILTER_NE) {
+		leaf_set(&text, "%s::text", leaf->sql);
+		text.kind = LEAF_TEXT;
+		append_text(t, &text, text.sql, o);
+		return;
 	}
-	sql_query_append(q, expr->kind == EXPR_UUID ? ")" : ", false)");
+	for (c = o->text; canonical && *c != '\0'; c++)
+		canonical = !(*c >= 'A' && *c <= 'F');
+	if (!canonical) {
+		/* No id is written that way. */
+		sql_query_append(t->q, o->op == FILTER_EQ ? "false" : "true");
+		return;
+	}
+	sql_query_appendf(t->q, "(%s %s ", leaf->sql, sql_operator(o->op));
+	sql_query_param(t->q, o->text);
+	sql_query_append(t->q, "::uuid)");
+}
+
+/* Append the test of one leaf: presence (not negated), or the comparison. */
+static void append_leaf_test(struct translation *t, const struct leaf *leaf,
+			     const struct operand *o)
+{
+	struct sql_query *q = t->q;
+
+	if (o->presence) {
+		append_present(t, leaf);
+		return;
+	}
+	switch (leaf->kind) {
+	case LEAF_TEXT:
+		append_text(t, leaf, leaf->sql, o);
+		break;
+	case LEAF_ID:
+		append_id(t, leaf, o);
+		break;
+	case LEAF_BOOLEAN:
+		/* Only eq and ne reach here. */
+		sql_query_appendf(q, "coalesce(%s = '%s', false)", leaf->sql,
+				  o->boolean == (o->op == FILTER_EQ) ? "true" : "false");
+		break;
+	case LEAF_DATETIME:
+		if (op_is_substring(o->op)) {
+			struct leaf rendered = *leaf;
+
+			rendered.kind = LEAF_TEXT;
+			rendered.case_exact = true;
+			leaf_set(&rendered, RENDERED_TIME("%s"), leaf->sql);
+			append_text(t, &rendered, rendered.sql, o);
+		} else {
+			append_time(t, leaf, o);
+		}
+		break;
+	default:
+		/* Nothing to compare: absent, or a complex value (leaf_select). */
+		sql_query_append(q, "false");
+		break;
+	}
+}
+
+/* ---- the containment index ---- */
+
+/*
+ * The containment index holds the document with ASCII folded (lower() under
+ * the C collation, cheap to check again row by row). It answers `eq` exactly
+ * for booleans, and for text that ignores case when the value is ASCII: a
+ * value that folds to ASCII is ASCII, and then both foldings agree.
+ */
+static bool ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
 	return true;
 }
 
-
-/* The jsonb expression of an attribute in the document, e.g.
- * r.doc->'urn:...:User'->'manager'->>'value'. Names come from schema.c,
- * never from the client. */
-static void doc_expr(struct translation *t, struct expr *expr, const char *base,
-		     const struct schema_def *schema, const struct attr_def *attr,
-		     const struct attr_def *sub)
+/* Does the containment index answer `def eq` for some values? */
+static bool containment_answers(const struct attr_def *def)
 {
-	char *out = expr->text;
-	size_t size = sizeof(expr->text);
-	int n;
-
-	n = snprintf(out, size, "(%s", base);
-	if (schema != NULL && schema != t->rt->core)
-		n += snprintf(out + n, size - (size_t)n, "->'%s'", schema->urn);
-	if (sub != NULL)
-		n += snprintf(out + n, size - (size_t)n, "->'%s'->>'%s')", attr->name, sub->name);
-	else
-		snprintf(out + n, size - (size_t)n, "->>'%s')", attr->name);
-	expr->kind = EXPR_TEXT;
-}
-
-/* The sub-attribute a comparison on a multi-valued complex attribute tests:
- * the one named, or "value" (RFC 7644 3.4.2.2: emails co "x"). */
-static const struct attr_def *element_sub(struct translation *t, const struct attr_def *attr,
-					  const struct attr_def *sub)
-{
-	if (sub != NULL)
-		return sub;
-	sub = schema_find_attr(attr->sub_attrs, "value", 5);
-	if (sub == NULL)
-		error_set(t->err, 400, SCIM_INVALID_FILTER,
-			  "%s has no value: name one of its sub-attributes", attr->name);
-	return sub;
-}
-
-/* Does the containment index answer `sub eq value` exactly? Only when the
- * comparison ignores case (the index holds the lower-cased document). */
-static bool containment_answers(const struct attr_def *sub, enum filter_op op)
-{
-	if (op != FILTER_EQ)
+	if (def->mutability == MUT_WRITE_ONLY || def->returned == RET_NEVER)
 		return false;
-	if (sub->type == ATTR_BOOLEAN)
+	if (def->type == ATTR_BOOLEAN)
 		return true;
-	return (sub->type == ATTR_STRING || sub->type == ATTR_REFERENCE) && !sub->case_exact;
+	return (def->type == ATTR_STRING || def->type == ATTR_REFERENCE ||
+		def->type == ATTR_BINARY) && !def->case_exact;
 }
 
-/* Add `sub: value` to a containment element; false when it cannot be
- * expressed (a value of the wrong type, or the same key twice). */
-static bool containment_add(json_t *element, const struct attr_def *sub,
-			    const struct filter_value *value)
+/* The JSON of `def eq value` in the document, or NULL when containment does
+ * not express it. */
+static json_t *containment_value(const struct attr_def *def, const struct filter_value *value)
 {
-	const char *boolean;
+	bool boolean;
 
+	if (!containment_answers(def))
+		return NULL;
+	switch (value->kind) {
+	case FILTER_VALUE_NULL:
+		return NULL;
+	case FILTER_VALUE_TRUE:
+	case FILTER_VALUE_FALSE:
+		boolean = value->kind == FILTER_VALUE_TRUE;
+		break;
+	default:
+		if (def->type != ATTR_BOOLEAN)
+			return value->text == NULL ? json_string("") :
+			       ascii(value->text) ? json_string(value->text) : NULL;
+		if (value->kind == FILTER_VALUE_NUMBER || value->text == NULL ||
+		    !boolean_from_text(value->text, &boolean))
+			return NULL;
+		break;
+	}
+	if (def->type == ATTR_BOOLEAN)
+		return json_boolean(boolean);
+	return json_string(boolean ? "true" : "false");
+}
+
+/* Add `sub eq value` to an element; false when it cannot be expressed. */
+static bool containment_add(json_t *element, const struct attr_def *attr,
+			    const struct attr_def *sub, const struct filter_value *value)
+{
+	json_t *v;
+
+	/* The manager's $ref is rendered, not stored. */
+	if (strcmp(attr->name, "manager") == 0 && strcmp(sub->name, "$ref") == 0)
+		return false;
 	if (json_object_get(element, sub->name) != NULL)
 		return false;
-	if (sub->type == ATTR_BOOLEAN) {
-		boolean = value_boolean(value);
-		if (boolean == NULL)
-			return false;
-		json_object_set_new(element, sub->name, json_boolean(boolean[0] == 't'));
-		return true;
-	}
-	if (value->kind != FILTER_VALUE_STRING)
+	v = containment_value(sub, value);
+	if (v == NULL)
 		return false;
-	json_object_set_new(element, sub->name, json_string(value->text));
+	json_object_set_new(element, sub->name, v);
 	return true;
 }
 
@@ -286,225 +874,396 @@ static bool containment_collect(const struct filter_node *node, const struct att
 	if (node->kind == FILTER_AND)
 		return containment_collect(node->left, attr, element) &&
 		       containment_collect(node->right, attr, element);
-	if (node->kind != FILTER_COMPARE || node->path.urn != NULL || node->path.sub != NULL)
+	if (node->kind != FILTER_COMPARE || node->op != FILTER_EQ || node->path.urn != NULL ||
+	    node->path.sub != NULL)
 		return false;
 	sub = schema_find_attr(attr->sub_attrs, node->path.attr, strlen(node->path.attr));
-	return sub != NULL && containment_answers(sub, node->op) &&
-	       containment_add(element, sub, &node->value);
+	return sub != NULL && sub->type != ATTR_COMPLEX &&
+	       containment_add(element, attr, sub, &node->value);
 }
 
-/* Append `lower(r.doc::text)::jsonb @> lower($n)::jsonb` for {attr: [element]}:
- * the indexed form of "some element has these values". */
-static void containment(struct translation *t, const struct attr_def *attr, json_t *element)
+/*
+ * Is a lookup of this value in the containment index selective enough to be
+ * worth it? Every candidate row is checked again by folding its whole
+ * document, so the index serves values that few resources share, not
+ * booleans, the type of an element or the schemas.
+ */
+static bool containment_selective(const struct attr_def *attr, const json_t *value)
 {
-	json_t *wrapper = json_pack("{s:[O]}", attr->name, element);
-	char *text = json_dumps(wrapper, JSON_COMPACT);
+	const char *key;
+	json_t *v;
 
+	if (strcmp(attr->name, "schemas") == 0)
+		return false;
+	if (json_is_string(value))
+		return true;
+	json_object_foreach((json_t *)value, key, v) {
+		if (json_is_string(v) && strcmp(key, "type") != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Append `lower(r.doc::text COLLATE "C")::jsonb @> lower($n)::jsonb` for
+ * {[urn:] {attr: value}}, a multi-valued value in an array: the indexed form
+ * of "the document has this value" (jsonb containment of arrays is any-match).
+ */
+static void containment(struct translation *t, const struct schema_def *schema,
+			const struct attr_def *attr, json_t *value)
+{
+	json_t *doc = json_object();
+	char *text;
+
+	json_object_set_new(doc, attr->name, attr->multi_valued ? json_pack("[o]", value) : value);
+	if (schema != NULL && schema != t->rt->core)
+		doc = json_pack("{s:o}", schema->urn, doc);
+	text = json_dumps(doc, JSON_COMPACT);
 	if (text == NULL)
 		abort();
-	sql_query_append(t->q, "(lower(r.doc::text)::jsonb @> lower(");
+	sql_query_append(t->q, "(lower(r.doc::text COLLATE \"C\")::jsonb @> lower(");
 	sql_query_param(t->q, text);
-	sql_query_append(t->q, ")::jsonb)");
+	sql_query_append(t->q, " COLLATE \"C\")::jsonb)");
 	free(text);
-	json_decref(wrapper);
+	json_decref(doc);
 }
 
-/* Start "EXISTS (SELECT 1 FROM jsonb_array_elements(...) eN(v) WHERE " and
- * return the alias "eN.v" in `alias`. */
-static void elements_open(struct translation *t, const struct schema_def *schema,
-			  const struct attr_def *attr, char alias[32])
+/* ---- comparisons ---- */
+
+/* groups (User) and members (Group) are derived from memberships, not
+ * stored in the document. */
+static bool derived(struct translation *t, const struct schema_def *schema,
+		    const struct attr_def *attr)
 {
-	bool extension = schema != NULL && schema != t->rt->core;
-	struct expr array;
+	if (schema != t->rt->core)
+		return false;
+	return (t->rt == &resource_type_user && strcmp(attr->name, "groups") == 0) ||
+	       (t->rt == &resource_type_group && strcmp(attr->name, "members") == 0);
+}
+
+/*
+ * members (Group) and groups (User) are rows of group_members, not part of
+ * the document. Their value is a resource id: eq on it (Entra's reference
+ * check `id eq "g" and members eq "u"`, or members[value eq "u"]) and pr are
+ * answered from the membership table's unique indexes; other tests are not
+ * offered. A user's groups include those reached through nested groups, as
+ * resource_render()'s caller shows them.
+ */
+static bool translate_derived(struct translation *t, const struct attr_def *attr,
+			      const struct attr_def *sub, enum filter_op op,
+			      const struct filter_value *value)
+{
+	bool members = t->rt == &resource_type_group;
+	const char *id = value->kind == FILTER_VALUE_STRING ? value->text : NULL;
+	const char *p;
+	int n;
+
+	if (sub != NULL && strcmp(sub->name, "value") != 0)
+		return invalid(t, "filtering on %s.%s is not supported: use %s.value",
+			       attr->name, sub->name, attr->name);
+	if (op == FILTER_PR) {
+		sql_query_append(t->q, members
+			? "EXISTS (SELECT 1 FROM group_members m"
+			  " WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id)"
+			: "EXISTS (SELECT 1 FROM group_members m"
+			  " WHERE m.tenant_id = r.tenant_id AND m.user_id = r.id)");
+		return true;
+	}
+	if (op != FILTER_EQ || id == NULL)
+		return invalid(t, "%s can be filtered with eq on its value, or pr", attr->name);
+	/* Ids are lower-case UUIDs, compared exactly (caseExact): nothing else
+	 * is anybody's id. */
+	for (p = id; *p != '\0' && !(*p >= 'A' && *p <= 'F'); p++)
+		;
+	if (!resource_id_valid(id) || *p != '\0') {
+		sql_query_append(t->q, "false");
+		return true;
+	}
+	n = sql_query_add_param(t->q, id);
+	if (n == 0)
+		return invalid(t, "the filter has too many values");
+	if (members)
+		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM group_members m"
+				  " WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id"
+				  " AND (m.user_id = $%d::uuid OR m.member_group_id = $%d::uuid))", n, n);
+	else
+		sql_query_appendf(t->q, "EXISTS (WITH RECURSIVE g(id) AS ("
+				  "SELECT m.group_id FROM group_members m"
+				  " WHERE m.tenant_id = r.tenant_id AND m.user_id = r.id"
+				  " UNION SELECT m.group_id FROM g JOIN group_members m"
+				  " ON m.tenant_id = r.tenant_id AND m.member_group_id = g.id)"
+				  " SELECT 1 FROM g WHERE g.id = $%d::uuid)", n);
+	return true;
+}
+
+/* The jsonb object an attribute of `schema` lives in. */
+static void container(struct translation *t, const struct schema_def *schema, char *out,
+		      size_t size)
+{
+	if (schema != NULL && schema != t->rt->core)
+		snprintf(out, size, "r.doc->'%s'", schema->urn);
+	else
+		snprintf(out, size, "r.doc");
+}
+
+/* A single-valued attribute of the core schema that has a column. */
+static bool leaf_column(struct translation *t, const struct attr_def *attr, struct leaf *leaf)
+{
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->kind = LEAF_TEXT;
+	leaf->case_exact = attr->case_exact;
+	if (strcmp(attr->name, "userName") == 0 && t->rt == &resource_type_user) {
+		leaf->user_name = true;
+		leaf_set(leaf, "r.user_name");
+		return true;
+	}
+	if (strcmp(attr->name, "displayName") == 0) {
+		leaf->nullable = t->rt != &resource_type_group;
+		leaf_set(leaf, "r.display_name");
+		return true;
+	}
+	return false;
+}
+
+/* "Some element of jsonb `array` (an object counts as one) ...": opens
+ * EXISTS and returns the element's alias. */
+static void elements_open(struct translation *t, const char *array, bool texts, char alias[32])
+{
 	int n = ++t->aliases;
 
-	snprintf(array.text, sizeof(array.text), "r.doc%s%s%s->'%s'",
-		 extension ? "->'" : "", extension ? schema->urn : "",
-		 extension ? "'" : "", attr->name);
-	sql_query_appendf(t->q,
-			  "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(%s)"
-			  " WHEN 'array' THEN %s END) e%d(v) WHERE ",
-			  array.text, array.text, n);
+	if (texts)
+		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM jsonb_array_elements_text("
+				  "CASE jsonb_typeof(%s) WHEN 'array' THEN %s END) e%d(v) WHERE ",
+				  array, array, n);
+	else
+		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM jsonb_array_elements("
+				  "CASE jsonb_typeof(%s) WHEN 'array' THEN %s"
+				  " WHEN 'object' THEN jsonb_build_array(%s) END) e%d(v) WHERE ",
+				  array, array, array, n);
 	snprintf(alias, 32, "e%d.v", n);
 }
 
-/* The "schemas" attribute is in no schema table: a multi-valued string. */
-static const struct attr_def schemas_attr = {
-	.name = "schemas", .type = ATTR_REFERENCE, .multi_valued = true, .case_exact = false,
-};
+/* A comparison inside brackets: a sub-attribute of the element. */
+static bool translate_element_compare(struct translation *t, const struct filter_node *node)
+{
+	const struct filter_path *path = &node->path;
+	const struct attr_def *sub = NULL;
+	struct operand o;
+	struct leaf leaf;
 
-/* A comparison at the top level of a filter (not inside brackets). */
+	if (path->urn == NULL && path->sub == NULL)
+		sub = schema_find_attr(t->element_attr->sub_attrs, path->attr, strlen(path->attr));
+	if (sub == NULL)
+		return invalid(t, "%s has no sub-attribute \"%s\"", t->element_attr->name,
+			       path->attr);
+	/* Sub-attributes are simple: leaf_select() has nothing to choose. */
+	if (!operand_prepare(t, node->op, &node->value, sub, &o))
+		return false;
+	if (t->element != NULL && sub->type == ATTR_DATETIME)
+		return invalid(t, "filtering on %s is not supported", sub->name);
+	if (t->element == NULL) {
+		if (!leaf_common(t, t->element_attr, sub, o.presence, &leaf))
+			return false;
+	} else if (!leaf_sub(t, t->element_attr, t->element, sub, &leaf)) {
+		return false;
+	}
+	if (o.absence)
+		sql_query_append(t->q, "(NOT ");
+	append_leaf_test(t, &leaf, &o);
+	if (o.absence)
+		sql_query_append(t->q, ")");
+	return true;
+}
+
+/* A comparison on the resource. */
 static bool translate_compare(struct translation *t, const struct filter_node *node)
 {
 	const struct filter_path *path = &node->path;
+	const struct attr_def *def;
 	struct attr_path ap;
-	struct expr expr;
-	const struct attr_def *sub;
+	struct operand o;
+	struct leaf leaf;
+	char object[160];
+	char array[256];
 	char alias[32];
-	json_t *element;
-	bool ok;
+	json_t *value;
 
-	if (t->element != NULL) {
-		/* Inside brackets: a sub-attribute of the element. */
-		sub = path->urn == NULL && path->sub == NULL
-			? schema_find_attr(t->element_attr->sub_attrs, path->attr, strlen(path->attr))
-			: NULL;
-		if (sub == NULL)
-			return error_set(t->err, 400, SCIM_INVALID_FILTER,
-					 "%s has no sub-attribute \"%s\"", t->element_attr->name, path->attr);
-		snprintf(expr.text, sizeof(expr.text), "(%s->>'%s')", t->element, sub->name);
-		expr.kind = EXPR_TEXT;
-		return compare(t, &expr, sub, node->op, &node->value);
-	}
+	if (t->in_element)
+		return translate_element_compare(t, node);
 
 	if (path->urn == NULL && path->sub == NULL && strcasecmp(path->attr, "schemas") == 0) {
-		snprintf(alias, sizeof(alias), "s%d", ++t->aliases);
-		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.doc->'schemas') %s(v) WHERE ", alias);
-		snprintf(expr.text, sizeof(expr.text), "%s.v", alias);
-		expr.kind = EXPR_TEXT;
-		ok = compare(t, &expr, &schemas_attr, node->op, &node->value);
-		sql_query_append(t->q, ")");
-		return ok;
+		ap.schema = t->rt->core;
+		ap.attr = &schemas_attr;
+		ap.sub = NULL;
+	} else if (!schema_resolve(t->rt, path->urn, path->attr, path->sub, &ap)) {
+		return invalid(t, "unknown attribute \"%s%s%s\" in filter", path->attr,
+			       path->sub ? "." : "", path->sub ? path->sub : "");
 	}
-	if (!schema_resolve(t->rt, path->urn, path->attr, path->sub, &ap))
-		return error_set(t->err, 400, SCIM_INVALID_FILTER,
-				 "unknown attribute \"%s%s%s\" in filter", path->attr,
-				 path->sub ? "." : "", path->sub ? path->sub : "");
-
-	expr.kind = EXPR_TEXT;
-	if (ap.schema == NULL) {
-		/* Common attributes live in columns. */
-		if (strcmp(ap.attr->name, "id") == 0) {
-			snprintf(expr.text, sizeof(expr.text), "r.id");
-			expr.kind = EXPR_UUID;
-		} else if (strcmp(ap.attr->name, "externalId") == 0) {
-			snprintf(expr.text, sizeof(expr.text), "r.external_id");
-		} else if (ap.sub != NULL && strcmp(ap.sub->name, "created") == 0) {
-			snprintf(expr.text, sizeof(expr.text), "r.created");
-			expr.kind = EXPR_TIMESTAMP;
-		} else if (ap.sub != NULL && strcmp(ap.sub->name, "lastModified") == 0) {
-			snprintf(expr.text, sizeof(expr.text), "r.last_modified");
-			expr.kind = EXPR_TIMESTAMP;
-		} else if (ap.sub != NULL && strcmp(ap.sub->name, "resourceType") == 0) {
-			snprintf(expr.text, sizeof(expr.text), "'%s'::text", t->rt->name);
-		} else {
-			return error_set(t->err, 400, SCIM_INVALID_FILTER,
-					 "filtering on meta%s%s is not supported",
-					 ap.sub ? "." : "", ap.sub ? ap.sub->name : "");
-		}
-		return compare(t, &expr, ap.sub ? ap.sub : ap.attr, node->op, &node->value);
-	}
-
-	if (ap.attr->mutability == MUT_READ_ONLY || ap.attr->mutability == MUT_WRITE_ONLY)
-		return error_set(t->err, 400, SCIM_INVALID_FILTER,
-				 "filtering on %s is not supported yet", ap.attr->name);
-
-	if (!ap.attr->multi_valued) {
-		if (ap.schema == t->rt->core && ap.sub == NULL) {
-			if (strcmp(ap.attr->name, "userName") == 0) {
-				snprintf(expr.text, sizeof(expr.text), "r.user_name");
-			} else if (strcmp(ap.attr->name, "displayName") == 0) {
-				snprintf(expr.text, sizeof(expr.text), "r.display_name");
-			} else if (strcmp(ap.attr->name, "active") == 0 &&
-				   t->rt == &resource_type_user) {
-				snprintf(expr.text, sizeof(expr.text), "r.active");
-				expr.kind = EXPR_BOOLEAN;
-			} else {
-				doc_expr(t, &expr, "r.doc", ap.schema, ap.attr, NULL);
-			}
-		} else {
-			doc_expr(t, &expr, "r.doc", ap.schema, ap.attr, ap.sub);
-		}
-		/* userName sw: a range the prefix index answers, then the exact test. */
-		if (node->op == FILTER_SW && strcmp(expr.text, "r.user_name") == 0 &&
-		    node->value.kind == FILTER_VALUE_STRING) {
-			sql_query_append(t->q, "(lower(r.user_name) ~>=~ lower(");
-			sql_query_param(t->q, node->value.text);
-			sql_query_append(t->q, ") AND lower(r.user_name) ~<~ (lower(");
-			sql_query_param(t->q, node->value.text);
-			sql_query_append(t->q, ") || chr(1114111)) AND ");
-			ok = compare(t, &expr, ap.attr, node->op, &node->value);
-			sql_query_append(t->q, ")");
-			return ok;
-		}
-		return compare(t, &expr, ap.sub ? ap.sub : ap.attr, node->op, &node->value);
-	}
-
-	/* Multi-valued: some element matches. */
-	if (ap.attr->type != ATTR_COMPLEX)
-		return unsupported(t, "filtering on multi-valued simple attributes is not supported");
-	sub = element_sub(t, ap.attr, ap.sub);
-	if (sub == NULL)
+	if (derived(t, ap.schema, ap.attr))
+		return translate_derived(t, ap.attr, ap.sub, node->op, &node->value);
+	if (!leaf_select(t, node, ap.attr, &ap.sub))
 		return false;
-	if (containment_answers(sub, node->op) && ap.schema == t->rt->core) {
-		element = json_object();
-		if (containment_add(element, sub, &node->value)) {
-			containment(t, ap.attr, element);
-			json_decref(element);
+	def = ap.sub != NULL ? ap.sub : ap.attr;
+	if (!operand_prepare(t, node->op, &node->value, def, &o))
+		return false;
+	/* The document holds text, booleans and complex values; meta's times
+	 * are columns. (No schema stores a dateTime, which would have to be
+	 * read exactly as filter_eval.c reads it.) */
+	if (ap.schema != NULL && def->type == ATTR_DATETIME)
+		return invalid(t, "filtering on %s is not supported", def->name);
+
+	/* id, externalId, meta: columns. */
+	if (ap.schema == NULL) {
+		if (!leaf_common(t, ap.attr, ap.sub, o.presence, &leaf))
+			return false;
+		if (o.absence)
+			sql_query_append(t->q, "(NOT ");
+		append_leaf_test(t, &leaf, &o);
+		if (o.absence)
+			sql_query_append(t->q, ")");
+		return true;
+	}
+
+	container(t, ap.schema, object, sizeof(object));
+	/* eq on the document (not a column): the containment index. */
+	if (node->op == FILTER_EQ && !o.presence && ap.sub != NULL) {
+		json_t *element = json_object();
+
+		if (containment_add(element, ap.attr, ap.sub, &node->value) &&
+		    containment_selective(ap.attr, element)) {
+			containment(t, ap.schema, ap.attr, element);
 			return true;
 		}
 		json_decref(element);
+	} else if (node->op == FILTER_EQ && !o.presence && ap.sub == NULL &&
+		   !(ap.schema == t->rt->core && leaf_column(t, ap.attr, &leaf)) &&
+		   (value = containment_value(ap.attr, &node->value)) != NULL) {
+		if (containment_selective(ap.attr, value)) {
+			containment(t, ap.schema, ap.attr, value);
+			return true;
+		}
+		json_decref(value);
 	}
-	elements_open(t, ap.schema, ap.attr, alias);
-	snprintf(expr.text, sizeof(expr.text), "(%s->>'%s')", alias, sub->name);
-	ok = compare(t, &expr, sub, node->op, &node->value);
-	sql_query_append(t->q, ")");
-	return ok;
+
+	if (o.absence)
+		sql_query_append(t->q, "(NOT ");
+	if (!ap.attr->multi_valued) {
+		if (ap.sub != NULL) {
+			snprintf(array, sizeof(array), "%s->'%s'", object, ap.attr->name);
+			if (!leaf_sub(t, ap.attr, array, ap.sub, &leaf))
+				return false;
+		} else if (ap.schema != t->rt->core || !leaf_column(t, ap.attr, &leaf)) {
+			leaf_from_json(&leaf, object, ap.attr);
+		}
+		append_leaf_test(t, &leaf, &o);
+	} else {
+		/* Multi-valued: some value matches (RFC 7644 3.4.2.2). */
+		snprintf(array, sizeof(array), "%s->'%s'", object, ap.attr->name);
+		elements_open(t, array, ap.attr->type != ATTR_COMPLEX, alias);
+		if (ap.attr->type != ATTR_COMPLEX) {
+			/* Elements as text: a boolean is 'true' or 'false'. */
+			memset(&leaf, 0, sizeof(leaf));
+			leaf.kind = ap.attr->type == ATTR_BOOLEAN ? LEAF_BOOLEAN : LEAF_TEXT;
+			leaf.nullable = true;
+			leaf.case_exact = ap.attr->case_exact;
+			leaf_set(&leaf, "%s", alias);
+		} else if (ap.sub != NULL) {
+			if (!leaf_sub(t, ap.attr, alias, ap.sub, &leaf))
+				return false;
+		} else {
+			memset(&leaf, 0, sizeof(leaf));
+			leaf.kind = LEAF_COMPLEX;
+			leaf.nullable = true;
+			leaf_set(&leaf, "%s", alias);
+		}
+		append_leaf_test(t, &leaf, &o);
+		sql_query_append(t->q, ")");
+	}
+	if (o.absence)
+		sql_query_append(t->q, ")");
+	return true;
 }
 
-/* emails[type eq "work"] and Entra's emails[type eq "work"].value eq "x". */
+/*
+ * attr[filter]: some element (a single complex value counts as one) matches
+ * the bracket filter; with Entra's `emails[type eq "work"].value eq "x"`
+ * the same element also matches the trailing comparison.
+ */
 static bool translate_value_path(struct translation *t, const struct filter_node *node)
 {
 	const struct filter_path *path = &node->path;
-	struct attr_path ap;
 	const struct attr_def *sub = NULL;
-	struct expr expr;
+	struct filter_node sub_compare;
+	struct attr_path ap;
+	char object[160];
+	char array[256];
 	char alias[32];
 	json_t *element;
 	bool ok;
 
-	if (t->element != NULL)
-		return unsupported(t, "value paths cannot be nested");
-	if (!schema_resolve(t->rt, path->urn, path->attr, NULL, &ap) || path->sub != NULL)
-		return error_set(t->err, 400, SCIM_INVALID_FILTER,
-				 "unknown attribute \"%s\" in filter", path->attr);
-	if (!ap.attr->multi_valued || ap.attr->type != ATTR_COMPLEX || ap.schema == NULL)
-		return error_set(t->err, 400, SCIM_INVALID_FILTER,
-				 "%s is not a multi-valued complex attribute", ap.attr->name);
-	if (ap.attr->mutability == MUT_READ_ONLY)
-		return error_set(t->err, 400, SCIM_INVALID_FILTER,
-				 "filtering on %s is not supported yet", ap.attr->name);
+	if (t->in_element)
+		return invalid(t, "value filters cannot be nested");
+	if (path->sub != NULL || !schema_resolve(t->rt, path->urn, path->attr, NULL, &ap))
+		return invalid(t, "unknown attribute \"%s\" in filter", path->attr);
+	if (ap.attr->type != ATTR_COMPLEX || ap.attr->sub_attrs == NULL)
+		return invalid(t, "%s is not a complex attribute: it takes no value filter",
+			       ap.attr->name);
+	if (derived(t, ap.schema, ap.attr)) {
+		/* members[value eq "u"]: the one bracket form a membership takes. */
+		const struct filter_node *inner = node->left;
+
+		if (node->has_sub_compare || inner->kind != FILTER_COMPARE ||
+		    inner->path.urn != NULL || inner->path.sub != NULL ||
+		    strcasecmp(inner->path.attr, "value") != 0)
+			return invalid(t, "%s takes only the value filter %s[value eq \"id\"]",
+				       ap.attr->name, ap.attr->name);
+		return translate_derived(t, ap.attr, NULL, inner->op, &inner->value);
+	}
 	if (node->has_sub_compare) {
 		sub = schema_find_attr(ap.attr->sub_attrs, node->sub_attr, strlen(node->sub_attr));
 		if (sub == NULL)
-			return error_set(t->err, 400, SCIM_INVALID_FILTER,
-					 "%s has no sub-attribute \"%s\"", ap.attr->name, node->sub_attr);
+			return invalid(t, "%s has no sub-attribute \"%s\"", ap.attr->name,
+				       node->sub_attr);
 	}
 
-	/* The Entra lookup: every test an eq the containment index answers. */
+	/* The Entra lookup: every test an eq that the containment index answers. */
 	element = json_object();
-	if (ap.schema == t->rt->core && containment_collect(node->left, ap.attr, element) &&
-	    (sub == NULL || (containment_answers(sub, node->op) &&
-			     containment_add(element, sub, &node->value)))) {
-		containment(t, ap.attr, element);
-		json_decref(element);
+	if (ap.schema != NULL && containment_collect(node->left, ap.attr, element) &&
+	    (sub == NULL || (node->op == FILTER_EQ && sub->type != ATTR_COMPLEX &&
+			     containment_add(element, ap.attr, sub, &node->value))) &&
+	    containment_selective(ap.attr, element)) {
+		containment(t, ap.schema, ap.attr, element);
 		return true;
 	}
 	json_decref(element);
 
-	elements_open(t, ap.schema, ap.attr, alias);
-	t->element = alias;
+	memset(&sub_compare, 0, sizeof(sub_compare));
+	sub_compare.kind = FILTER_COMPARE;
+	sub_compare.path.attr = node->sub_attr;
+	sub_compare.op = node->op;
+	sub_compare.value = node->value;
+
+	t->in_element = true;
 	t->element_attr = ap.attr;
-	ok = translate(t, node->left);
 	t->element = NULL;
-	t->element_attr = NULL;
-	if (ok && sub != NULL) {
+	if (ap.schema == NULL) {
+		/* meta: one object, rendered from the columns. */
+		sql_query_append(t->q, "(");
+	} else {
+		container(t, ap.schema, object, sizeof(object));
+		snprintf(array, sizeof(array), "%s->'%s'", object, ap.attr->name);
+		elements_open(t, array, false, alias);
+		t->element = alias;
+	}
+	ok = translate(t, node->left);
+	if (ok && node->has_sub_compare) {
 		sql_query_append(t->q, " AND ");
-		snprintf(expr.text, sizeof(expr.text), "(%s->>'%s')", alias, sub->name);
-		expr.kind = EXPR_TEXT;
-		ok = compare(t, &expr, sub, node->op, &node->value);
+		ok = translate(t, &sub_compare);
 	}
 	sql_query_append(t->q, ")");
+	t->in_element = false;
+	t->element = NULL;
+	t->element_attr = NULL;
 	return ok;
 }
 
@@ -512,6 +1271,8 @@ static bool translate(struct translation *t, const struct filter_node *node)
 {
 	bool ok;
 
+	if (node == NULL)
+		return invalid(t, "empty filter");
 	switch (node->kind) {
 	case FILTER_AND:
 	case FILTER_OR:
@@ -528,21 +1289,29 @@ static bool translate(struct translation *t, const struct filter_node *node)
 		sql_query_append(t->q, ")");
 		return ok;
 	case FILTER_COMPARE:
+		if (node->path.attr == NULL)
+			return invalid(t, "comparison without an attribute");
 		return translate_compare(t, node);
 	case FILTER_VALUE_PATH:
 		return translate_value_path(t, node);
 	}
-	return unsupported(t, "unknown filter node");
+	return invalid(t, "unknown filter node");
+}
+
+bool filter_sql_with_base(const struct filter_node *node, const struct resource_type_def *rt,
+			  const char *base_url, struct sql_query *q, struct scim_error *err)
+{
+	struct translation t = { .rt = rt, .base_url = base_url, .q = q, .err = err };
+
+	if (!translate(&t, node))
+		return false;
+	if (q->nparams > SQL_QUERY_MAX_PARAMS - PARAMS_KEPT_FOR_CALLER)
+		return error_set(err, 400, SCIM_INVALID_FILTER, "the filter has too many values");
+	return true;
 }
 
 bool filter_sql(const struct filter_node *node, const struct resource_type_def *rt,
 		struct sql_query *q, struct scim_error *err)
 {
-	struct translation t = { .rt = rt, .q = q, .err = err };
-
-	if (!translate(&t, node))
-		return false;
-	if (q->nparams >= SQL_QUERY_MAX_PARAMS)
-		return error_set(err, 400, SCIM_INVALID_FILTER, "the filter has too many values");
-	return true;
+	return filter_sql_with_base(node, rt, NULL, q, err);
 }

@@ -3,13 +3,19 @@
  * resource table aliased "r" (users or groups), with every client value as
  * a $n parameter of the query.
  *
- * Lookups that clients make on every provisioning cycle use indexes: userName,
- * externalId, displayName and id use their columns; eq on a sub-attribute of
- * a multi-valued attribute (emails[type eq "work"].value eq "x") uses the
- * containment index on the lower-cased document. Every other attribute of
- * the schema is compared on the document, with the same semantics as
- * filter_match() in memory: names case-insensitive, strings per caseExact,
- * any-match on multi-valued attributes, missing attributes never match.
+ * The condition selects exactly the resources whose rendered representation
+ * filter_match() accepts, and fails exactly when filter_match() does: names
+ * case-insensitive, strings per caseExact (folded with scim_fold(), see
+ * sql/002_filter_indexes.sql), any-match on multi-valued attributes, missing
+ * attributes never match, meta.created and meta.lastModified compared as the
+ * milliseconds they are rendered with. tests/differential/ checks this.
+ *
+ * Lookups that clients make on every provisioning cycle use indexes: userName
+ * (eq, and sw as a range), externalId, displayName and id use their columns;
+ * eq with an ASCII value on any other attribute that ignores case
+ * (emails[type eq "work"].value eq "x", title eq "x") uses the containment
+ * index on the document; userName co uses the trigram index when pg_trgm is
+ * installed. Needs scim_fold() and the indexes of sql/002_filter_indexes.sql.
  */
 #ifndef SCIM_FILTER_SQL_H
 #define SCIM_FILTER_SQL_H
@@ -24,9 +30,19 @@
 /*
  * Append the condition for `node` to `q`. On error returns false with err
  * set to 400 invalidFilter (unknown attribute, operator that does not apply
- * to the attribute's type, or a form not supported).
+ * to the attribute's type, or a form not supported: the derived User groups
+ * and Group members, and meta.location and the manager's $ref, which are
+ * rendered from the base URL: see filter_sql_with_base()).
  */
 bool filter_sql(const struct filter_node *node, const struct resource_type_def *rt,
 		struct sql_query *q, struct scim_error *err);
+
+/*
+ * The same, with the base URL the resources are rendered with
+ * (resource_render(), e.g. "https://host/scim/v2"), so that meta.location
+ * and the enterprise manager's $ref can be filtered on too.
+ */
+bool filter_sql_with_base(const struct filter_node *node, const struct resource_type_def *rt,
+			  const char *base_url, struct sql_query *q, struct scim_error *err);
 
 #endif

@@ -181,7 +181,7 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 		if (filter == NULL)
 			goto done;
 		sql_query_append(&where, " AND ");
-		if (!filter_sql(filter, rt, &where, &ctx->err))
+		if (!filter_sql_with_base(filter, rt, ctx->req->base_url, &where, &ctx->err))
 			goto done;
 	}
 
