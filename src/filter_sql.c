@@ -1315,3 +1315,89 @@ bool filter_sql(const struct filter_node *node, const struct resource_type_def *
 {
 	return filter_sql_with_base(node, rt, NULL, q, err);
 }
+
+/* ---- sorting (RFC 7644 3.4.2.3) ---- */
+
+bool filter_sql_sort_key(const struct resource_type_def *rt, const char *sort_by,
+			 char *out, size_t size, struct scim_error *err)
+{
+	struct translation t = { .rt = rt, .err = err };
+	const struct schema_def *schema;
+	const struct attr_def *def;
+	struct attr_path ap;
+	char name[128];
+	char object[160];
+	char value[768];
+	char *dot;
+	size_t offset = 0;
+	int n;
+
+	schema = schema_split_urn(rt, sort_by, &offset);
+	if (strlen(sort_by + offset) >= sizeof(name) || sort_by[offset] == '\0')
+		return error_set(err, 400, SCIM_INVALID_VALUE, "sortBy names no attribute");
+	strcpy(name, sort_by + offset);
+	dot = strchr(name, '.');
+	if (dot != NULL)
+		*dot++ = '\0';
+	if (!schema_resolve(rt, schema ? schema->urn : NULL, name, dot, &ap))
+		return error_set(err, 400, SCIM_INVALID_VALUE, "sortBy: unknown attribute \"%s\"",
+				 sort_by);
+	if (derived(&t, ap.schema, ap.attr) || ap.attr->mutability == MUT_WRITE_ONLY)
+		return error_set(err, 400, SCIM_INVALID_VALUE, "cannot sort by %s", ap.attr->name);
+	/* A complex attribute sorts by its value, as filters compare it. */
+	def = ap.sub;
+	if (def == NULL && ap.attr->type == ATTR_COMPLEX) {
+		def = schema_find_attr(ap.attr->sub_attrs, "value", 5);
+		if (def == NULL)
+			return error_set(err, 400, SCIM_INVALID_VALUE,
+					 "cannot sort by %s: name one of its sub-attributes",
+					 ap.attr->name);
+	}
+	if (def == NULL)
+		def = ap.attr;
+
+	/* Columns first: common attributes and the indexed ones. */
+	if (ap.schema == NULL) {
+		if (strcmp(ap.attr->name, "id") == 0)
+			n = snprintf(out, size, "r.id::text");
+		else if (strcmp(ap.attr->name, "externalId") == 0)
+			n = snprintf(out, size, "r.external_id");
+		else if (strcmp(def->name, "created") == 0)
+			n = snprintf(out, size, "to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')");
+		else if (strcmp(def->name, "lastModified") == 0)
+			n = snprintf(out, size, "to_char(r.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')");
+		else if (strcmp(def->name, "version") == 0)
+			n = snprintf(out, size, "lpad(r.version::text, 20, '0')");
+		else
+			n = snprintf(out, size, "r.id::text");
+		return n > 0 && (size_t)n < size ? true :
+		       error_set(err, 500, NULL, "sort key too long");
+	}
+	if (ap.schema == rt->core && ap.sub == NULL && !ap.attr->multi_valued &&
+	    (strcmp(ap.attr->name, "userName") == 0 || strcmp(ap.attr->name, "displayName") == 0)) {
+		n = snprintf(out, size, "scim_fold(r.%s)",
+			     strcmp(ap.attr->name, "userName") == 0 && rt == &resource_type_user
+			     ? "user_name" : "display_name");
+		return true;
+	}
+	container(&t, ap.schema, object, sizeof(object));
+	if (ap.attr->multi_valued) {
+		/* RFC 7644 3.4.2.3: the primary value, else the first one. */
+		snprintf(value, sizeof(value), "(SELECT a.e->>'%s' FROM jsonb_array_elements("
+			 "CASE jsonb_typeof(%s->'%s') WHEN 'array' THEN %s->'%s' END)"
+			 " WITH ORDINALITY AS a(e, n)"
+			 " ORDER BY coalesce(a.e->'primary' = 'true'::jsonb, false) DESC, a.n LIMIT 1)",
+			 def->name, object, ap.attr->name, object, ap.attr->name);
+	} else if (def != ap.attr) {
+		snprintf(value, sizeof(value), "(%s->'%s'->>'%s')", object, ap.attr->name, def->name);
+	} else {
+		snprintf(value, sizeof(value), "(%s->>'%s')", object, ap.attr->name);
+	}
+	if (def->type == ATTR_STRING || def->type == ATTR_REFERENCE || def->type == ATTR_BINARY)
+		n = snprintf(out, size, def->case_exact ? "%s" : "scim_fold(%s)", value);
+	else
+		n = snprintf(out, size, "%s", value); /* booleans: "false" < "true" */
+	if (n < 0 || (size_t)n >= size)
+		return error_set(err, 500, NULL, "sort key too long");
+	return true;
+}

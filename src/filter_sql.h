@@ -45,4 +45,14 @@ bool filter_sql(const struct filter_node *node, const struct resource_type_def *
 bool filter_sql_with_base(const struct filter_node *node, const struct resource_type_def *rt,
 			  const char *base_url, struct sql_query *q, struct scim_error *err);
 
+/*
+ * The text expression a list is sorted by for `sort_by` (an attribute path,
+ * RFC 7644 3.4.2.3): folded like filters for attributes that ignore case,
+ * the primary (else first) value of a multi-valued attribute, NULL when the
+ * resource has none. Callers compare it with COLLATE "C". 400 invalidValue
+ * for an attribute that cannot be sorted by.
+ */
+bool filter_sql_sort_key(const struct resource_type_def *rt, const char *sort_by,
+			 char *out, size_t size, struct scim_error *err);
+
 #endif

@@ -49,6 +49,17 @@ bool handler_respond(struct request_context *ctx, const struct resource_type_def
 bool handler_list(struct request_context *ctx, const struct resource_type_def *rt,
 		  const char *table, handler_decorate_fn decorate);
 
+/* POST .search: the SearchRequest body run as `list` would run the same
+ * query string (RFC 7644 3.4.3). */
+bool handler_search(struct request_context *ctx, bool (*list)(struct request_context *ctx));
+
+/* POST /.search across Users and Groups. */
+bool root_search(struct request_context *ctx);
+bool users_search(struct request_context *ctx);
+bool groups_search(struct request_context *ctx);
+/* A group list with members in the body (for /.search, which merges lists). */
+bool groups_list_in_memory(struct request_context *ctx);
+
 /* If-Match / If-None-Match against a version (RFC 7644 3.14): "*", lists,
  * weak and strong forms. check_if_match sets 412 on a mismatch. */
 bool handler_etag_matches(const char *header, long long version);

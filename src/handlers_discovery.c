@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cursor.h"
 #include "filter.h"
 #include "patch.h"
 #include "schema.h"
@@ -51,7 +52,7 @@ bool service_provider_config_get(struct request_context *ctx)
 		"maxPayloadSize", (json_int_t)ctx->settings->max_body,
 		"filter", "supported", 1, "maxResults", ctx->settings->max_results,
 		"changePassword", "supported", 0,
-		"sort", "supported", 0,
+		"sort", "supported", 1,
 		"etag", "supported", 1,
 		"authenticationSchemes",
 		"type", "oauthbearertoken",
@@ -68,6 +69,12 @@ bool service_provider_config_get(struct request_context *ctx)
 		"maxResults", ctx->settings->max_results);
 	if (config == NULL)
 		return error_set(&ctx->err, 500, NULL, "cannot build the configuration");
+	/* RFC 9865 section 4. */
+	json_object_set_new(config, "pagination", json_pack("{s:b, s:b, s:s, s:i, s:i, s:i}",
+		"cursor", 1, "index", 1, "defaultPaginationMethod", "index",
+		"defaultPageSize", ctx->settings->default_count,
+		"maxPageSize", ctx->settings->max_results,
+		"cursorTimeout", CURSOR_TIMEOUT));
 	json_object_set_new(config, "meta", json_pack("{s:s, s:s+}",
 		"resourceType", "ServiceProviderConfig",
 		"location", base, "/ServiceProviderConfig"));

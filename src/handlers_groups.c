@@ -57,12 +57,12 @@ struct member_writer {
 	bool first;
 };
 
-static void write_member(void *arg, const char *id, const char *type, const char *display)
+/* One member as the request wants it: value, $ref, type, display. */
+static json_t *member_object(const struct member_writer *mw, const char *id, const char *type,
+			     const char *display)
 {
-	struct member_writer *mw = arg;
 	json_t *member = json_object();
 	char ref[1024];
-	char *text;
 
 	if (mw->fields & MEMBER_VALUE)
 		json_object_set_new(member, "value", json_string(id));
@@ -75,7 +75,15 @@ static void write_member(void *arg, const char *id, const char *type, const char
 		json_object_set_new(member, "type", json_string(type));
 	if ((mw->fields & MEMBER_DISPLAY) && display != NULL)
 		json_object_set_new(member, "display", json_string(display));
-	text = json_dumps(member, JSON_COMPACT);
+	return member;
+}
+
+static void write_member(void *arg, const char *id, const char *type, const char *display)
+{
+	struct member_writer *mw = arg;
+	json_t *member = member_object(mw, id, type, display);
+	char *text = json_dumps(member, JSON_COMPACT);
+
 	if (text != NULL) {
 		if (!mw->first)
 			mw->write(mw->out, ",", 1);
@@ -276,6 +284,7 @@ static bool save_group(struct request_context *ctx, struct stored_resource *curr
 		return store_group_touch(ctx->store, ctx->tenant.id, current->id, row, &ctx->err);
 	*row = *current;
 	row->doc = json_incref(current->doc);
+	row->sort_key = NULL;
 	return true;
 }
 
@@ -470,4 +479,46 @@ bool groups_delete(struct request_context *ctx)
 	log_msg(LOG_INFO, "deleted group %s", ctx->resource_id);
 	ctx->resp->status = 204;
 	return true;
+}
+
+/* Members read into each group of the page, as the projection wants them. */
+struct member_list {
+	json_t *members;
+	struct member_writer writer;
+};
+
+static void collect_member(void *arg, const char *id, const char *type, const char *display)
+{
+	struct member_list *ml = arg;
+
+	json_array_append_new(ml->members, member_object(&ml->writer, id, type, display));
+}
+
+bool groups_list_in_memory(struct request_context *ctx)
+{
+	struct member_list ml = { .writer = { .base_url = ctx->req->base_url,
+					      .fields = member_fields(ctx) } };
+	json_t *group;
+	size_t i;
+
+	if (!handler_list(ctx, &resource_type_group, "groups", NULL))
+		return false;
+	if (ml.writer.fields == 0)
+		return true;
+	json_array_foreach(json_object_get(ctx->resp->body, "Resources"), i, group) {
+		ml.members = json_array();
+		if (!store_group_members_each(ctx->store, ctx->tenant.id,
+					      json_string_value(json_object_get(group, "id")),
+					      collect_member, &ml, &ctx->err)) {
+			json_decref(ml.members);
+			return false;
+		}
+		json_object_set_new(group, "members", ml.members);
+	}
+	return true;
+}
+
+bool groups_search(struct request_context *ctx)
+{
+	return handler_search(ctx, groups_list);
 }

@@ -226,3 +226,8 @@ bool users_list(struct request_context *ctx)
 {
 	return handler_list(ctx, &resource_type_user, "users", decorate_users);
 }
+
+bool users_search(struct request_context *ctx)
+{
+	return handler_search(ctx, users_list);
+}

@@ -3,11 +3,13 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 void stored_resource_clear(struct stored_resource *row)
 {
+	free(row->sort_key);
 	json_decref(row->doc);
 	memset(row, 0, sizeof(*row));
 }

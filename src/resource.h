@@ -30,6 +30,7 @@ struct stored_resource {
 	char last_modified[40];
 	long long version;
 	json_t *doc;            /* owned */
+	char *sort_key;         /* owned; a list's sort key, NULL when none */
 };
 
 void stored_resource_clear(struct stored_resource *row);
@@ -38,8 +39,8 @@ void stored_resource_clear(struct stored_resource *row);
  * Turn a client body (POST, PUT, or a document after PATCH) into the stored
  * document. Client leniencies handled here: attribute names in any case;
  * unknown attributes, unknown schema URNs, id, meta, groups and nulls are
- * ignored; booleans written as strings ("True"); numbers for string
- * attributes; a single value for a multi-valued attribute; Entra's
+ * ignored; booleans written as strings ("True"); a single value for a
+ * multi-valued attribute; Entra's
  * array-wrapped single value ([{"value":"x"}]) for a singular one; a bare id
  * for the enterprise manager. password is accepted and dropped: it is
  * write-only and this service authenticates nobody with it.

@@ -17,6 +17,7 @@ struct route {
 	const char *method;
 	const char *collection; /* first path segment, e.g. "Users" */
 	bool with_id;           /* "/Users/{id}" rather than "/Users" */
+	const char *id;         /* the id must be this word, e.g. ".search" */
 	int flags;
 	route_handler handler;
 };
@@ -28,29 +29,34 @@ static bool not_implemented(struct request_context *ctx)
 }
 
 static const struct route routes[] = {
-	{ "GET", "ServiceProviderConfig", false, 0, service_provider_config_get },
-	{ "GET", "ResourceTypes", false, 0, resource_types_list },
-	{ "GET", "ResourceTypes", true, 0, resource_types_get },
-	{ "GET", "Schemas", false, 0, schemas_list },
-	{ "GET", "Schemas", true, 0, schemas_get },
+	{ "GET", "ServiceProviderConfig", false, NULL, 0, service_provider_config_get },
+	{ "GET", "ResourceTypes", false, NULL, 0, resource_types_list },
+	{ "GET", "ResourceTypes", true, NULL, 0, resource_types_get },
+	{ "GET", "Schemas", false, NULL, 0, schemas_list },
+	{ "GET", "Schemas", true, NULL, 0, schemas_get },
 
-	{ "GET", "Users", false, ROUTE_TENANT, users_list },
-	{ "POST", "Users", false, ROUTE_TENANT | ROUTE_WRITE, users_create },
-	{ "GET", "Users", true, ROUTE_TENANT, users_get },
-	{ "PUT", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_replace },
-	{ "PATCH", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_patch },
-	{ "DELETE", "Users", true, ROUTE_TENANT | ROUTE_WRITE, users_delete },
+	/* Searches first: ".search" is no id. Reads, so no transaction. */
+	{ "POST", "Users", true, ".search", ROUTE_TENANT, users_search },
+	{ "POST", "Groups", true, ".search", ROUTE_TENANT, groups_search },
+	{ "POST", ".search", false, NULL, ROUTE_TENANT, root_search },
 
-	{ "GET", "Groups", false, ROUTE_TENANT, groups_list },
-	{ "POST", "Groups", false, ROUTE_TENANT | ROUTE_WRITE, groups_create },
-	{ "GET", "Groups", true, ROUTE_TENANT, groups_get },
-	{ "PUT", "Groups", true, ROUTE_TENANT | ROUTE_WRITE, groups_replace },
-	{ "PATCH", "Groups", true, ROUTE_TENANT | ROUTE_WRITE, groups_patch },
-	{ "DELETE", "Groups", true, ROUTE_TENANT | ROUTE_WRITE, groups_delete },
+	{ "GET", "Users", false, NULL, ROUTE_TENANT, users_list },
+	{ "POST", "Users", false, NULL, ROUTE_TENANT | ROUTE_WRITE, users_create },
+	{ "GET", "Users", true, NULL, ROUTE_TENANT, users_get },
+	{ "PUT", "Users", true, NULL, ROUTE_TENANT | ROUTE_WRITE, users_replace },
+	{ "PATCH", "Users", true, NULL, ROUTE_TENANT | ROUTE_WRITE, users_patch },
+	{ "DELETE", "Users", true, NULL, ROUTE_TENANT | ROUTE_WRITE, users_delete },
+
+	{ "GET", "Groups", false, NULL, ROUTE_TENANT, groups_list },
+	{ "POST", "Groups", false, NULL, ROUTE_TENANT | ROUTE_WRITE, groups_create },
+	{ "GET", "Groups", true, NULL, ROUTE_TENANT, groups_get },
+	{ "PUT", "Groups", true, NULL, ROUTE_TENANT | ROUTE_WRITE, groups_replace },
+	{ "PATCH", "Groups", true, NULL, ROUTE_TENANT | ROUTE_WRITE, groups_patch },
+	{ "DELETE", "Groups", true, NULL, ROUTE_TENANT | ROUTE_WRITE, groups_delete },
 
 	/* RFC 7644 3.11 and 3.7: not offered, and said so in JSON. */
-	{ "GET", "Me", false, ROUTE_TENANT, not_implemented },
-	{ "POST", "Bulk", false, ROUTE_TENANT, not_implemented },
+	{ "GET", "Me", false, NULL, ROUTE_TENANT, not_implemented },
+	{ "POST", "Bulk", false, NULL, ROUTE_TENANT, not_implemented },
 };
 
 /*
@@ -109,7 +115,8 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 		}
 		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 			if (strcasecmp(routes[i].collection, collection) != 0 ||
-			    routes[i].with_id != (id_start != NULL))
+			    routes[i].with_id != (id_start != NULL) ||
+			    (routes[i].id != NULL && strcmp(routes[i].id, id) != 0))
 				continue;
 			path_known = true;
 			if (strcmp(routes[i].method, req->method) == 0) {

@@ -426,6 +426,12 @@ bool store_read_resource(PGresult *res, int i, struct stored_resource *out,
 	snprintf(out->created, sizeof(out->created), "%s", PQgetvalue(res, i, 1));
 	snprintf(out->last_modified, sizeof(out->last_modified), "%s", PQgetvalue(res, i, 2));
 	out->version = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+	/* A list query may select its sort key after the resource. */
+	if (PQnfields(res) > 5 && !PQgetisnull(res, i, 5)) {
+		out->sort_key = strdup(PQgetvalue(res, i, 5));
+		if (out->sort_key == NULL)
+			abort();
+	}
 	out->doc = json_loadb(PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4), 0, &jerr);
 	if (out->doc == NULL) {
 		log_msg(LOG_ERROR, "stored document of %s is not JSON: %s", out->id, jerr.text);
