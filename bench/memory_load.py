@@ -4,74 +4,16 @@ sent over one keep-alive connection; reads the worker's VmRSS from /proc
 after the first 1,000 requests and at the end."""
 
 import argparse
-import http.client
 import json
-import os
 import sys
 import time
 import urllib.parse
 
-
-def worker_pids(socket_dir):
-    """Processes named scim-fcgi holding a unix socket in socket_dir."""
-    inodes = set()
-    with open("/proc/net/unix") as f:
-        next(f)
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 8 and parts[7].startswith(socket_dir + "/"):
-                inodes.add(parts[6])
-    pids = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() != "scim-fcgi":
-                    continue
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                link = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if link.startswith("socket:[") and link[8:-1] in inodes:
-                    pids.append(int(pid))
-                    break
-        except OSError:
-            continue
-    return pids
+from benchlib import Client, memory_kib, worker_pids
 
 
 def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-class Client:
-    def __init__(self, url, token):
-        u = urllib.parse.urlsplit(url)
-        self.host, self.port, self.base = u.hostname, u.port, u.path
-        self.token = token
-        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        self.count = 0
-        self.statuses = {}
-
-    def send(self, method, path, body=None, raw=None):
-        headers = {"Authorization": "Bearer " + self.token,
-                   "Content-Type": "application/scim+json"}
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        for attempt in (0, 1):
-            try:
-                self.conn.request(method, self.base + path, body=data, headers=headers)
-                resp = self.conn.getresponse()
-                payload = resp.read()
-                break
-            except (http.client.HTTPException, OSError):
-                if attempt:
-                    raise
-                self.conn.close()
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        self.count += 1
-        self.statuses[resp.status] = self.statuses.get(resp.status, 0) + 1
-        return resp.status, payload
+    return memory_kib(pid)["VmRSS"]
 
 
 def q(text):
@@ -81,7 +23,7 @@ def q(text):
 def round_of_requests(c, i):
     """Ten-odd requests: the Entra cycle for one user plus bad input."""
     name = f"mem{i}@example.com"
-    status, payload = c.send("POST", "/Users", {
+    status, payload, _ = c.send("POST", "/Users", {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": name, "externalId": f"ext-{i}", "active": True,
         "name": {"givenName": "Mem", "familyName": str(i)},
