@@ -65,6 +65,23 @@ bool groups_list_in_memory(struct request_context *ctx);
 bool handler_etag_matches(const char *header, long long version);
 bool handler_check_if_match(struct request_context *ctx, long long version);
 
+/* GET with If-None-Match (RFC 7644 3.14): true when it matches `version`,
+ * the answer then set to 304 with the ETag and no body. */
+bool handler_not_modified(struct request_context *ctx, long long version);
+
+/* The store's functions for one resource type (store_user_get, ...). */
+typedef bool (*handler_store_get_fn)(struct store *store, const char *tenant_id,
+				     const char *id, bool for_update,
+				     struct stored_resource *out, struct scim_error *err);
+typedef bool (*handler_store_delete_fn)(struct store *store, const char *tenant_id,
+					const char *id, struct scim_error *err);
+
+/* DELETE of ctx->resource_id: with If-Match, the resource is read locked
+ * (404) and its version checked (412) first; then deleted (404 when not
+ * there), logged as "deleted <noun> <id>", 204. */
+bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
+		    handler_store_delete_fn delete, const char *noun);
+
 /* Shared by the handlers: the parsed JSON body of the request, or NULL with
  * ctx->err set (400 invalidSyntax; 413 when too large). New reference. */
 json_t *handler_read_body(struct request_context *ctx);

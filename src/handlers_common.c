@@ -1,7 +1,7 @@
 /*
  * handlers_common.c - what every resource's handlers share: the request
- * body, ETag preconditions, answering with one resource or a list, with
- * attributes/excludedAttributes applied.
+ * body, ETag preconditions, DELETE, answering with one resource or a list,
+ * with attributes/excludedAttributes applied.
  */
 #include "handlers.h"
 
@@ -15,6 +15,7 @@
 #include "cursor.h"
 #include "filter.h"
 #include "filter_sql.h"
+#include "log.h"
 #include "resource.h"
 
 json_t *handler_read_body(struct request_context *ctx)
@@ -81,6 +82,37 @@ bool handler_check_if_match(struct request_context *ctx, long long version)
 		return true;
 	return error_set(&ctx->err, 412, NULL,
 			 "the resource has changed: If-Match does not match its version");
+}
+
+bool handler_not_modified(struct request_context *ctx, long long version)
+{
+	if (ctx->req->if_none_match == NULL ||
+	    !handler_etag_matches(ctx->req->if_none_match, version))
+		return false;
+	ctx->resp->status = 304;
+	resource_version_tag(version, ctx->resp->etag);
+	return true;
+}
+
+bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
+		    handler_store_delete_fn delete, const char *noun)
+{
+	struct stored_resource current = { 0 };
+	bool ok;
+
+	if (ctx->req->if_match != NULL) {
+		if (!get(ctx->store, ctx->tenant.id, ctx->resource_id, true, &current, &ctx->err))
+			return false;
+		ok = handler_check_if_match(ctx, current.version);
+		stored_resource_clear(&current);
+		if (!ok)
+			return false;
+	}
+	if (!delete(ctx->store, ctx->tenant.id, ctx->resource_id, &ctx->err))
+		return false;
+	log_msg(LOG_INFO, "deleted %s %s", noun, ctx->resource_id);
+	ctx->resp->status = 204;
+	return true;
 }
 
 /* Render rows, add derived attributes, and apply the projection. */

@@ -219,13 +219,8 @@ bool groups_get(struct request_context *ctx)
 
 	if (!store_group_get(ctx->store, ctx->tenant.id, ctx->resource_id, false, &row, &ctx->err))
 		return false;
-	if (ctx->req->if_none_match != NULL &&
-	    handler_etag_matches(ctx->req->if_none_match, row.version)) {
-		ctx->resp->status = 304;
-		resource_version_tag(row.version, ctx->resp->etag);
-	} else {
+	if (!handler_not_modified(ctx, row.version))
 		ok = respond_group(ctx, 200, &row);
-	}
 	stored_resource_clear(&row);
 	return ok;
 }
@@ -462,23 +457,7 @@ done:
 
 bool groups_delete(struct request_context *ctx)
 {
-	struct stored_resource current = { 0 };
-	bool ok;
-
-	if (ctx->req->if_match != NULL) {
-		if (!store_group_get(ctx->store, ctx->tenant.id, ctx->resource_id, true,
-				     &current, &ctx->err))
-			return false;
-		ok = handler_check_if_match(ctx, current.version);
-		stored_resource_clear(&current);
-		if (!ok)
-			return false;
-	}
-	if (!store_group_delete(ctx->store, ctx->tenant.id, ctx->resource_id, &ctx->err))
-		return false;
-	log_msg(LOG_INFO, "deleted group %s", ctx->resource_id);
-	ctx->resp->status = 204;
-	return true;
+	return handler_delete(ctx, store_group_get, store_group_delete, "group");
 }
 
 /* Members read into each group of the page, as the projection wants them. */

@@ -104,7 +104,7 @@ bool users_create(struct request_context *ctx)
 	json_decref(doc);
 	if (ok) {
 		log_msg(LOG_INFO, "created user %s", row.id);
-		respond_resource(ctx, 201, &row);
+		ok = respond_resource(ctx, 201, &row);
 	}
 	stored_resource_clear(&row);
 	return ok;
@@ -113,17 +113,14 @@ bool users_create(struct request_context *ctx)
 bool users_get(struct request_context *ctx)
 {
 	struct stored_resource row = { 0 };
+	bool ok = true;
 
 	if (!store_user_get(ctx->store, ctx->tenant.id, ctx->resource_id, false, &row, &ctx->err))
 		return false;
-	if (ctx->req->if_none_match != NULL && handler_etag_matches(ctx->req->if_none_match, row.version)) {
-		ctx->resp->status = 304;
-		resource_version_tag(row.version, ctx->resp->etag);
-	} else {
-		respond_resource(ctx, 200, &row);
-	}
+	if (!handler_not_modified(ctx, row.version))
+		ok = respond_resource(ctx, 200, &row);
 	stored_resource_clear(&row);
-	return true;
+	return ok;
 }
 
 /* Store `doc` as the new content of `current` unless nothing changed (then
@@ -139,7 +136,7 @@ static bool save_user(struct request_context *ctx, struct stored_resource *curre
 	ok = store_user_update(ctx->store, ctx->tenant.id, current->id, doc, &row, &ctx->err);
 	if (ok) {
 		log_msg(LOG_INFO, "updated user %s to version %lld", row.id, row.version);
-		respond_resource(ctx, 200, &row);
+		ok = respond_resource(ctx, 200, &row);
 	}
 	stored_resource_clear(&row);
 	return ok;
@@ -203,23 +200,7 @@ done:
 
 bool users_delete(struct request_context *ctx)
 {
-	struct stored_resource current = { 0 };
-	bool ok;
-
-	if (ctx->req->if_match != NULL) {
-		if (!store_user_get(ctx->store, ctx->tenant.id, ctx->resource_id, true,
-				    &current, &ctx->err))
-			return false;
-		ok = handler_check_if_match(ctx, current.version);
-		stored_resource_clear(&current);
-		if (!ok)
-			return false;
-	}
-	if (!store_user_delete(ctx->store, ctx->tenant.id, ctx->resource_id, &ctx->err))
-		return false;
-	log_msg(LOG_INFO, "deleted user %s", ctx->resource_id);
-	ctx->resp->status = 204;
-	return true;
+	return handler_delete(ctx, store_user_get, store_user_delete, "user");
 }
 
 bool users_list(struct request_context *ctx)

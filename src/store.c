@@ -465,6 +465,67 @@ char *store_dump_doc(const json_t *doc)
 	return text;
 }
 
+bool store_resource_get(struct store *store, struct store_resource_table *table,
+			const char *tenant_id, const char *id, bool for_update,
+			struct stored_resource *out, struct scim_error *err)
+{
+	const char *params[2] = { tenant_id, id };
+
+	if (!resource_id_valid(id))
+		return error_set(err, 404, NULL, "resource not found");
+	return store_single_resource(store_exec(store, for_update ? &table->get_for_update
+						: &table->get, 2, params, err), out, err);
+}
+
+bool store_resource_insert(struct store *store, struct store_resource_table *table,
+			   const char *tenant_id, const json_t *doc,
+			   struct stored_resource *out, struct scim_error *err)
+{
+	char *text = store_dump_doc(doc);
+	const char *params[2] = { tenant_id, text };
+	bool ok;
+
+	ok = store_single_resource(store_exec(store, &table->insert, 2, params, err), out, err);
+	free(text);
+	return ok;
+}
+
+bool store_resource_update(struct store *store, struct store_resource_table *table,
+			   const char *tenant_id, const char *id, const json_t *doc,
+			   struct stored_resource *out, struct scim_error *err)
+{
+	char *text;
+	const char *params[3] = { tenant_id, id, NULL };
+	bool ok;
+
+	if (!resource_id_valid(id))
+		return error_set(err, 404, NULL, "resource not found");
+	text = store_dump_doc(doc);
+	params[2] = text;
+	ok = store_single_resource(store_exec(store, &table->update, 3, params, err), out, err);
+	free(text);
+	return ok;
+}
+
+bool store_resource_delete(struct store *store, struct store_resource_table *table,
+			   const char *tenant_id, const char *id, struct scim_error *err)
+{
+	const char *params[2] = { tenant_id, id };
+	PGresult *res;
+	bool found;
+
+	if (!resource_id_valid(id))
+		return error_set(err, 404, NULL, "resource not found");
+	res = store_exec(store, &table->delete, 2, params, err);
+	if (res == NULL)
+		return false;
+	found = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (!found)
+		return error_set(err, 404, NULL, "resource not found");
+	return true;
+}
+
 bool store_list(struct store *store, const struct sql_query *query,
 		struct stored_resource **rows, int *nrows, struct scim_error *err)
 {

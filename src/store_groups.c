@@ -9,31 +9,33 @@
 
 #include "store_internal.h"
 
-static struct store_statement group_get = { .sql =
-	"SELECT " STORE_RESOURCE_COLUMNS " FROM groups r WHERE r.tenant_id = $1 AND r.id = $2"
-};
-static struct store_statement group_get_for_update = { .sql =
-	"SELECT " STORE_RESOURCE_COLUMNS " FROM groups r"
-	" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE"
-};
-static struct store_statement group_insert = { .sql =
-	"INSERT INTO groups AS r (tenant_id, display_name, external_id, doc, created, last_modified)"
-	" SELECT $1, s.d->>'displayName', s.d->>'externalId', s.d, s.t, s.t"
-	" FROM (SELECT $2::jsonb AS d, date_trunc('milliseconds', now()) AS t) s"
-	" RETURNING " STORE_RESOURCE_COLUMNS
-};
-static struct store_statement group_update = { .sql =
-	"UPDATE groups AS r SET doc = s.d, display_name = s.d->>'displayName',"
-	" external_id = s.d->>'externalId', version = r.version + 1, last_modified = date_trunc('milliseconds', now())"
-	" FROM (SELECT $3::jsonb AS d) s WHERE r.tenant_id = $1 AND r.id = $2"
-	" RETURNING " STORE_RESOURCE_COLUMNS
+static struct store_resource_table groups = {
+	.get = { .sql =
+		"SELECT " STORE_RESOURCE_COLUMNS " FROM groups r WHERE r.tenant_id = $1 AND r.id = $2"
+	},
+	.get_for_update = { .sql =
+		"SELECT " STORE_RESOURCE_COLUMNS " FROM groups r"
+		" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE"
+	},
+	.insert = { .sql =
+		"INSERT INTO groups AS r (tenant_id, display_name, external_id, doc, created, last_modified)"
+		" SELECT $1, s.d->>'displayName', s.d->>'externalId', s.d, s.t, s.t"
+		" FROM (SELECT $2::jsonb AS d, date_trunc('milliseconds', now()) AS t) s"
+		" RETURNING " STORE_RESOURCE_COLUMNS
+	},
+	.update = { .sql =
+		"UPDATE groups AS r SET doc = s.d, display_name = s.d->>'displayName',"
+		" external_id = s.d->>'externalId', version = r.version + 1, last_modified = date_trunc('milliseconds', now())"
+		" FROM (SELECT $3::jsonb AS d) s WHERE r.tenant_id = $1 AND r.id = $2"
+		" RETURNING " STORE_RESOURCE_COLUMNS
+	},
+	.delete = { .sql =
+		"DELETE FROM groups WHERE tenant_id = $1 AND id = $2"
+	},
 };
 static struct store_statement group_touch = { .sql =
 	"UPDATE groups AS r SET version = r.version + 1, last_modified = date_trunc('milliseconds', now())"
 	" WHERE r.tenant_id = $1 AND r.id = $2 RETURNING " STORE_RESOURCE_COLUMNS
-};
-static struct store_statement group_delete = { .sql =
-	"DELETE FROM groups WHERE tenant_id = $1 AND id = $2"
 };
 /* Which of the named ids are users, which groups, which nothing. */
 static struct store_statement members_resolve = { .sql =
@@ -88,37 +90,20 @@ static struct store_statement user_groups = { .sql =
 bool store_group_get(struct store *store, const char *tenant_id, const char *id,
 		     bool for_update, struct stored_resource *out, struct scim_error *err)
 {
-	const char *params[2] = { tenant_id, id };
-
-	if (!resource_id_valid(id))
-		return error_set(err, 404, NULL, "resource not found");
-	return store_single_resource(store_exec(store, for_update ? &group_get_for_update
-						: &group_get, 2, params, err), out, err);
+	return store_resource_get(store, &groups, tenant_id, id, for_update, out, err);
 }
 
 bool store_group_insert(struct store *store, const char *tenant_id, const json_t *doc,
 			struct stored_resource *out, struct scim_error *err)
 {
-	char *text = store_dump_doc(doc);
-	const char *params[2] = { tenant_id, text };
-	bool ok;
-
-	ok = store_single_resource(store_exec(store, &group_insert, 2, params, err), out, err);
-	free(text);
-	return ok;
+	return store_resource_insert(store, &groups, tenant_id, doc, out, err);
 }
 
 bool store_group_update(struct store *store, const char *tenant_id, const char *id,
 			const json_t *doc, struct stored_resource *out,
 			struct scim_error *err)
 {
-	char *text = store_dump_doc(doc);
-	const char *params[3] = { tenant_id, id, text };
-	bool ok;
-
-	ok = store_single_resource(store_exec(store, &group_update, 3, params, err), out, err);
-	free(text);
-	return ok;
+	return store_resource_update(store, &groups, tenant_id, id, doc, out, err);
 }
 
 bool store_group_touch(struct store *store, const char *tenant_id, const char *id,
@@ -132,20 +117,7 @@ bool store_group_touch(struct store *store, const char *tenant_id, const char *i
 bool store_group_delete(struct store *store, const char *tenant_id, const char *id,
 			struct scim_error *err)
 {
-	const char *params[2] = { tenant_id, id };
-	PGresult *res;
-	bool found;
-
-	if (!resource_id_valid(id))
-		return error_set(err, 404, NULL, "resource not found");
-	res = store_exec(store, &group_delete, 2, params, err);
-	if (res == NULL)
-		return false;
-	found = strcmp(PQcmdTuples(res), "1") == 0;
-	PQclear(res);
-	if (!found)
-		return error_set(err, 404, NULL, "resource not found");
-	return true;
+	return store_resource_delete(store, &groups, tenant_id, id, err);
 }
 
 /* A PostgreSQL array literal "{id,id}" of the members' values. Values must be

@@ -1,6 +1,7 @@
 /*
- * store_internal.h - what the store's files share (store.c: the connection;
- * store_users.c, store_groups.c: their tables). Not for the rest of the
+ * store_internal.h - what the store's files share (store.c: the connection
+ * and what every table of resources does; store_users.c, store_groups.c:
+ * their tables). Not for the rest of the
  * service: only the store calls libpq.
  *
  * A statement is declared once, static, next to the code that runs it; it is
@@ -32,6 +33,34 @@ typedef void (*store_row_fn)(void *arg, const PGresult *row);
 bool store_exec_rows(struct store *store, struct store_statement *stmt, int nparams,
 		     const char *const *params, store_row_fn fn, void *arg,
 		     struct scim_error *err);
+
+/*
+ * A table of resources (users, groups), by its statements. Each takes the
+ * tenant as $1; get, get_for_update and delete take the id as $2; insert
+ * the document as $2; update the id as $2 and the document as $3. All but
+ * delete return STORE_RESOURCE_COLUMNS.
+ */
+struct store_resource_table {
+	struct store_statement get;
+	struct store_statement get_for_update;
+	struct store_statement insert;
+	struct store_statement update;
+	struct store_statement delete;
+};
+
+/* store_user_get() and its kin for any such table, as store.h says of them:
+ * an id that is not a UUID, or no row, is 404. */
+bool store_resource_get(struct store *store, struct store_resource_table *table,
+			const char *tenant_id, const char *id, bool for_update,
+			struct stored_resource *out, struct scim_error *err);
+bool store_resource_insert(struct store *store, struct store_resource_table *table,
+			   const char *tenant_id, const json_t *doc,
+			   struct stored_resource *out, struct scim_error *err);
+bool store_resource_update(struct store *store, struct store_resource_table *table,
+			   const char *tenant_id, const char *id, const json_t *doc,
+			   struct stored_resource *out, struct scim_error *err);
+bool store_resource_delete(struct store *store, struct store_resource_table *table,
+			   const char *tenant_id, const char *id, struct scim_error *err);
 
 /* Row `i` of a result with STORE_RESOURCE_COLUMNS. */
 bool store_read_resource(PGresult *res, int i, struct stored_resource *out,
