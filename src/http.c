@@ -18,9 +18,17 @@ bool http_parse_query(struct http_request *req, const char *query_string)
 	if (query_string == NULL || *query_string == '\0')
 		return true;
 	len = strlen(query_string);
-	/* A NUL byte would silently cut a decoded value short. */
-	if (strstr(query_string, "%00") != NULL)
+	/* A NUL byte would silently cut a decoded value short: refuse it, and
+	 * remember whose value it was, for a precise error. */
+	if (strstr(query_string, "%00") != NULL) {
+		const char *nul = strstr(query_string, "%00");
+		const char *start = nul;
+
+		while (start > query_string && start[-1] != '&')
+			start--;
+		req->query_invalid_name = strndup(start, strcspn(start, "=&"));
 		return false;
+	}
 	/* RFC 7644 3.4.2: filters arrive with "+" or "%20" for spaces. */
 	if (uriDissectQueryMallocExA(&list, &count, query_string, query_string + len,
 				     URI_TRUE, URI_BR_DONT_TOUCH) != URI_SUCCESS)
@@ -104,6 +112,7 @@ void http_request_clear(struct http_request *req)
 	free(req->if_none_match);
 	free(req->remote_addr);
 	free(req->request_id);
+	free(req->query_invalid_name);
 	free(req->body);
 	memset(req, 0, sizeof(*req));
 }

@@ -36,6 +36,7 @@ struct http_request {
 	size_t body_len;
 	bool body_too_large;  /* more than the configured limit was sent */
 	bool query_invalid;   /* the query string could not be decoded */
+	char *query_invalid_name; /* the parameter that could not, when known */
 };
 
 /* Writes part of a response body; `out` is the front's channel. */

@@ -134,7 +134,10 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 		return;
 	}
 	if (req->query_invalid) {
-		error_set(&ctx.err, 400, SCIM_INVALID_VALUE, "the query string cannot be decoded");
+		if (req->query_invalid_name != NULL && strcmp(req->query_invalid_name, "filter") == 0)
+			error_set(&ctx.err, 400, SCIM_INVALID_FILTER, "the filter contains a NUL character");
+		else
+			error_set(&ctx.err, 400, SCIM_INVALID_VALUE, "the query string cannot be decoded");
 		http_response_error(resp, &ctx.err);
 		return;
 	}
