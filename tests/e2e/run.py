@@ -12,7 +12,9 @@ that test), "ok module.test" per pass only with -v, and ends with
 
 Needs SCIM_URL and SCIM_TOKEN, usually SCIM_DATABASE and SCIM_SCIMCTL too:
 scripts/test sets them. SCIM_E2E_LOGS, a ":"-separated list of log files,
-names the logs to excerpt on failure.
+names the logs to excerpt on failure. SCIM_E2E_SUITE, when set, names the
+suite on the last line ("e2e-apache: N passed, N failed"), for scripts/test,
+which runs the suite through several web servers.
 """
 
 import argparse
@@ -113,6 +115,12 @@ def report_failure(name, exc):
                 print("  " + part)
 
 
+def summary(passed, failed):
+    """The last line: the counts, after the suite's name when one is set."""
+    suite = os.environ.get("SCIM_E2E_SUITE")
+    return f"{suite + ': ' if suite else ''}{passed} passed, {failed} failed"
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="Run the end-to-end tests.")
     parser.add_argument("-v", "--verbose", action="store_true", help="print passing tests too")
@@ -141,7 +149,7 @@ def main(argv):
 
     if args.filters and not plan and not failed:
         print(f"no test matches {' '.join(args.filters)}")
-        print("0 passed, 1 failed")
+        print(summary(0, 1))
         return 1
 
     ctx = None
@@ -150,7 +158,7 @@ def main(argv):
             ctx = harness.Context()
         except Exception as exc:
             report_failure("context", exc)
-            print(f"{passed} passed, {failed + 1} failed")
+            print(summary(passed, failed + 1))
             return 1
 
     logs = LogWatch(os.environ.get("SCIM_E2E_LOGS", "").split(":"))
@@ -173,7 +181,7 @@ def main(argv):
         print("interrupted")
         failed += 1
 
-    print(f"{passed} passed, {failed} failed")
+    print(summary(passed, failed))
     return 1 if failed else 0
 
 
