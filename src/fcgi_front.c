@@ -53,6 +53,27 @@ static void channel_write(const struct channel *ch, const char *data, size_t len
 		fwrite(data, 1, len, stdout);
 }
 
+/*
+ * A CGI program that answers before reading its whole body loses the answer
+ * under Apache's mod_cgid (it sees a broken pipe and resets the
+ * connection): read and drop the rest first. FastCGI needs nothing of this.
+ */
+static void discard_body(const struct channel *ch, unsigned long long length)
+{
+	char scratch[65536];
+	unsigned long long left = length;
+	int n;
+
+	if (ch->fcgi != NULL)
+		return;
+	while (left > 0) {
+		n = channel_read(ch, scratch, left < sizeof(scratch) ? (int)left : (int)sizeof(scratch));
+		if (n <= 0)
+			break;
+		left -= (unsigned long long)n;
+	}
+}
+
 /* Read the body, at most max_body bytes; more marks the request too large. */
 static void read_body(const struct channel *ch, struct http_request *req, size_t max_body)
 {
@@ -63,6 +84,7 @@ static void read_body(const struct channel *ch, struct http_request *req, size_t
 
 	if (length_text != NULL && strtoull(length_text, NULL, 10) > max_body) {
 		req->body_too_large = true;
+		discard_body(ch, strtoull(length_text, NULL, 10));
 		return;
 	}
 	req->body = malloc(cap);
@@ -72,6 +94,7 @@ static void read_body(const struct channel *ch, struct http_request *req, size_t
 		if (len == cap - 1) {
 			if (cap > max_body + 1) {
 				req->body_too_large = true;
+				discard_body(ch, ~0ULL); /* to its end */
 				break;
 			}
 			cap *= 2;
