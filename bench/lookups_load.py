@@ -38,6 +38,8 @@ import threading
 import time
 import urllib.parse
 
+from benchlib import worker_pids
+
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
@@ -613,31 +615,6 @@ def cmd_plans(args):
 
 
 # ---- measure ------------------------------------------------------------
-
-def worker_pids(socket_dir):
-    """Processes named scim-fcgi holding a unix socket in socket_dir."""
-    inodes = set()
-    with open("/proc/net/unix") as f:
-        next(f)
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 8 and parts[7].startswith(socket_dir + "/"):
-                inodes.add(parts[6])
-    pids = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() != "scim-fcgi":
-                    continue
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                link = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if link.startswith("socket:[") and link[8:-1] in inodes:
-                    pids.append(int(pid))
-                    break
-        except OSError:
-            continue
-    return pids
-
 
 class ServerCpu:
     """CPU time (user + system) of the processes serving the requests:
