@@ -82,6 +82,13 @@ typedef bool (*handler_store_delete_fn)(struct store *store, const char *tenant_
 bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
 		    handler_store_delete_fn delete, const char *noun);
 
+/* The opening of PUT and PATCH on ctx->resource_id: the resource read
+ * locked into `current` (404), its version checked against If-Match (412),
+ * then the body read. Returns the body (new reference), or NULL with
+ * ctx->err set. The caller clears `current` either way. */
+json_t *handler_begin_write(struct request_context *ctx, handler_store_get_fn get,
+			    struct stored_resource *current);
+
 /* Shared by the handlers: the parsed JSON body of the request, or NULL with
  * ctx->err set (400 invalidSyntax; 413 when too large). New reference. */
 json_t *handler_read_body(struct request_context *ctx);

@@ -115,6 +115,15 @@ bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
 	return true;
 }
 
+json_t *handler_begin_write(struct request_context *ctx, handler_store_get_fn get,
+			    struct stored_resource *current)
+{
+	if (!get(ctx->store, ctx->tenant.id, ctx->resource_id, true, current, &ctx->err) ||
+	    !handler_check_if_match(ctx, current->version))
+		return NULL;
+	return handler_read_body(ctx);
+}
+
 /* Render rows, add derived attributes, and apply the projection. */
 static json_t *render_rows(struct request_context *ctx, const struct resource_type_def *rt,
 			   const struct stored_resource *rows, int nrows,

@@ -310,12 +310,7 @@ bool groups_replace(struct request_context *ctx)
 	long long changed = 0;
 	bool ok = false;
 
-	if (!store_group_get(ctx->store, ctx->tenant.id, ctx->resource_id, true, &current,
-			     &ctx->err))
-		return false;
-	if (!handler_check_if_match(ctx, current.version))
-		goto done;
-	body = handler_read_body(ctx);
+	body = handler_begin_write(ctx, store_group_get, &current);
 	if (body == NULL)
 		goto done;
 	doc = resource_normalize(body, &resource_type_group, &ctx->err);
@@ -421,12 +416,7 @@ bool groups_patch(struct request_context *ctx)
 	long long changed = 0;
 	bool ok = false;
 
-	if (!store_group_get(ctx->store, ctx->tenant.id, ctx->resource_id, true, &current,
-			     &ctx->err))
-		return false;
-	if (!handler_check_if_match(ctx, current.version))
-		goto done;
-	body = handler_read_body(ctx);
+	body = handler_begin_write(ctx, store_group_get, &current);
 	if (body == NULL || !check_patch_ids(ctx, body) ||
 	    !patch_apply(current.doc, body, &resource_type_group, &result, &ctx->err))
 		goto done;

@@ -149,11 +149,7 @@ bool users_replace(struct request_context *ctx)
 	json_t *doc = NULL;
 	bool ok = false;
 
-	if (!store_user_get(ctx->store, ctx->tenant.id, ctx->resource_id, true, &current, &ctx->err))
-		return false;
-	if (!handler_check_if_match(ctx, current.version))
-		goto done;
-	body = handler_read_body(ctx);
+	body = handler_begin_write(ctx, store_user_get, &current);
 	if (body == NULL)
 		goto done;
 	doc = resource_normalize(body, &resource_type_user, &ctx->err);
@@ -175,11 +171,7 @@ bool users_patch(struct request_context *ctx)
 	json_t *doc = NULL;
 	bool ok = false;
 
-	if (!store_user_get(ctx->store, ctx->tenant.id, ctx->resource_id, true, &current, &ctx->err))
-		return false;
-	if (!handler_check_if_match(ctx, current.version))
-		goto done;
-	body = handler_read_body(ctx);
+	body = handler_begin_write(ctx, store_user_get, &current);
 	if (body == NULL)
 		goto done;
 	if (!patch_apply(current.doc, body, &resource_type_user, &result, &ctx->err))
