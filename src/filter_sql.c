@@ -51,6 +51,7 @@ struct leaf {
 	bool always_present; /* rendered for every resource (id, meta) */
 	bool case_exact;
 	bool user_name;      /* the r.user_name column: sw uses its index */
+	bool indexed;        /* a column whose index answers eq */
 };
 
 /* A comparison's operand, converted like filter_eval.c's comparison_prepare(). */
@@ -81,6 +82,9 @@ struct translation {
 	bool in_element;
 	const char *element;
 	const struct attr_def *element_attr;
+	/* Set by translate(): an index narrows the node's rows (handler_list
+	 * plans such a filter before its order and page). */
+	bool indexed;
 };
 
 /* "schemas" is in every resource but in no schema (RFC 7643 3); URIs are
@@ -411,10 +415,12 @@ static bool leaf_common(struct translation *t, const struct attr_def *attr,
 	leaf->always_present = true;
 	if (strcmp(name, "id") == 0) {
 		leaf->kind = LEAF_ID;
+		leaf->indexed = true;
 		leaf_set(leaf, "r.id");
 	} else if (strcmp(name, "externalId") == 0) {
 		leaf->always_present = false;
 		leaf->nullable = true;
+		leaf->indexed = true;
 		leaf_set(leaf, "r.external_id");
 	} else if (strcmp(name, "meta") == 0) {
 		leaf->kind = LEAF_COMPLEX;
@@ -548,6 +554,7 @@ static void append_user_name_prefix(struct translation *t, const struct leaf *le
 	if (lower == NULL || upper == NULL)
 		abort();
 	fold(lower);
+	t->indexed = true;
 	sql_query_appendf(t->q, "(scim_fold(%s) ~>=~ ", leaf->sql);
 	sql_query_param(t->q, lower);
 	if (prefix_upper_bound(lower, upper, strlen(text) + 8)) {
@@ -571,6 +578,10 @@ static void append_text(struct translation *t, const struct leaf *leaf, const ch
 		append_user_name_prefix(t, leaf, o->text);
 		return;
 	}
+	/* The column indexes (sql/001, 002) answer eq, and the trigram index
+	 * userName co. */
+	if ((o->op == FILTER_EQ && leaf->indexed) || (o->op == FILTER_CO && leaf->user_name))
+		t->indexed = true;
 	sql_query_append(q, "(");
 	if (leaf->nullable)
 		sql_query_appendf(q, "%s IS NOT NULL AND ", sql);
@@ -621,6 +632,7 @@ static void append_id(struct translation *t, const struct leaf *leaf, const stru
 		sql_query_append(t->q, o->op == FILTER_EQ ? "false" : "true");
 		return;
 	}
+	t->indexed = o->op == FILTER_EQ;
 	sql_query_appendf(t->q, "(%s %s ", leaf->sql, sql_operator(o->op));
 	sql_query_param(t->q, o->text);
 	sql_query_append(t->q, "::uuid)");
@@ -797,6 +809,7 @@ static void containment(struct translation *t, const struct schema_def *schema,
 	text = json_dumps(doc, JSON_COMPACT);
 	if (text == NULL)
 		abort();
+	t->indexed = true;
 	sql_query_append(t->q, "(lower(r.doc::text COLLATE \"C\")::jsonb @> lower(");
 	sql_query_param(t->q, text);
 	sql_query_append(t->q, " COLLATE \"C\")::jsonb)");
@@ -890,11 +903,13 @@ static bool leaf_column(struct translation *t, const struct attr_def *attr, stru
 	leaf->case_exact = attr->case_exact;
 	if (strcmp(attr->name, "userName") == 0 && t->rt == &resource_type_user) {
 		leaf->user_name = true;
+		leaf->indexed = true;
 		leaf_set(leaf, "r.user_name");
 		return true;
 	}
 	if (strcmp(attr->name, "displayName") == 0) {
 		leaf->nullable = t->rt != &resource_type_group;
+		leaf->indexed = true;
 		leaf_set(leaf, "r.display_name");
 		return true;
 	}
@@ -1140,13 +1155,16 @@ static bool translate_value_path(struct translation *t, const struct filter_node
 	t->in_element = false;
 	t->element = NULL;
 	t->element_attr = NULL;
+	t->indexed = false; /* tests of elements, row by row */
 	return ok;
 }
 
 static bool translate(struct translation *t, const struct filter_node *node)
 {
+	bool left_indexed;
 	bool ok;
 
+	t->indexed = false;
 	if (node == NULL)
 		return invalid(t, "empty filter");
 	switch (node->kind) {
@@ -1155,14 +1173,19 @@ static bool translate(struct translation *t, const struct filter_node *node)
 		sql_query_append(t->q, "(");
 		if (!translate(t, node->left))
 			return false;
+		left_indexed = t->indexed;
 		sql_query_append(t->q, node->kind == FILTER_AND ? " AND " : " OR ");
 		ok = translate(t, node->right);
 		sql_query_append(t->q, ")");
+		/* One indexed side narrows an and; an or needs both. */
+		t->indexed = node->kind == FILTER_AND ? left_indexed || t->indexed
+						      : left_indexed && t->indexed;
 		return ok;
 	case FILTER_NOT:
 		sql_query_append(t->q, "(NOT ");
 		ok = translate(t, node->left);
 		sql_query_append(t->q, ")");
+		t->indexed = false;
 		return ok;
 	case FILTER_COMPARE:
 		if (node->path.attr == NULL)
@@ -1175,12 +1198,15 @@ static bool translate(struct translation *t, const struct filter_node *node)
 }
 
 bool filter_sql_with_base(const struct filter_node *node, const struct resource_type_def *rt,
-			  const char *base_url, struct sql_query *q, struct scim_error *err)
+			  const char *base_url, struct sql_query *q, bool *indexed,
+			  struct scim_error *err)
 {
 	struct translation t = { .rt = rt, .base_url = base_url, .q = q, .err = err };
 
 	if (!translate(&t, node))
 		return false;
+	if (indexed != NULL)
+		*indexed = t.indexed;
 	if (q->nparams > SQL_QUERY_MAX_PARAMS - PARAMS_KEPT_FOR_CALLER)
 		return error_set(err, 400, SCIM_INVALID_FILTER, "the filter has too many values");
 	return true;
@@ -1189,7 +1215,7 @@ bool filter_sql_with_base(const struct filter_node *node, const struct resource_
 bool filter_sql(const struct filter_node *node, const struct resource_type_def *rt,
 		struct sql_query *q, struct scim_error *err)
 {
-	return filter_sql_with_base(node, rt, NULL, q, err);
+	return filter_sql_with_base(node, rt, NULL, q, NULL, err);
 }
 
 /* ---- sorting (RFC 7644 3.4.2.3) ---- */

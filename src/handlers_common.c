@@ -315,6 +315,7 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 	char *next = NULL;
 	char *previous = NULL;
 	bool has_position = false;
+	bool indexed = false;
 	bool more = false;
 	int nrows = 0;
 	json_t *resources;
@@ -339,7 +340,8 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 		if (filter == NULL)
 			goto done;
 		sql_query_append(&where, " AND ");
-		if (!filter_sql_with_base(filter, rt, ctx->req->base_url, &where, &ctx->err))
+		if (!filter_sql_with_base(filter, rt, ctx->req->base_url, &where, &indexed,
+					  &ctx->err))
 			goto done;
 	}
 
@@ -350,11 +352,23 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 		sql_query_append(&query, "SELECT " STORE_RESOURCE_COLUMNS);
 		if (lr.sort_key[0] != '\0')
 			sql_query_appendf(&query, ", %s", lr.sort_key);
+		/*
+		 * A filter an index answers is planned on its own (OFFSET 0
+		 * keeps it a subquery), then ordered and paged. Otherwise,
+		 * when the planner believes a value common (a target that the
+		 * column statistics sampled, a short sw prefix), it walks the
+		 * primary key in list order hoping to meet LIMIT matches soon,
+		 * and reads the whole tenant when they are rare.
+		 */
+		if (indexed)
+			sql_query_append(&query, " FROM (SELECT r.*");
 		sql_query_append(&query, where.text);
 		for (i = 0; i < where.nparams; i++)
 			sql_query_add_param(&query, where.params[i]);
 		if (has_position)
 			append_after(&query, &lr, &position);
+		if (indexed)
+			sql_query_append(&query, " OFFSET 0) r");
 		append_order(&query, &lr, has_position && position.backward);
 		/* One row more than asked tells whether there is a next page. */
 		snprintf(number, sizeof(number), "%ld", lr.count + (lr.cursor != NULL));
