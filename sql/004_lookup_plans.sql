@@ -24,9 +24,12 @@ DO $$
 BEGIN
 	CREATE EXTENSION IF NOT EXISTS pg_trgm;
 	CREATE EXTENSION IF NOT EXISTS btree_gin;
-	DROP INDEX IF EXISTS users_user_name_trigram;
-	CREATE INDEX users_user_name_trigram ON users
+	-- Built before the old one is dropped: the build holds writes to users,
+	-- the drop (briefly, at the end) reads too.
+	CREATE INDEX users_user_name_trigram_new ON users
 		USING gin (tenant_id, scim_fold(user_name) gin_trgm_ops);
+	DROP INDEX IF EXISTS users_user_name_trigram;
+	ALTER INDEX users_user_name_trigram_new RENAME TO users_user_name_trigram;
 	COMMENT ON INDEX users_user_name_trigram IS 'Serves userName co (substring) searches within a tenant.';
 EXCEPTION WHEN insufficient_privilege OR undefined_file OR undefined_object THEN
 	RAISE WARNING 'btree_gin or pg_trgm is not available (%): userName co searches keep the index of 002', SQLERRM;

@@ -152,6 +152,29 @@ def test_previous_cursor_returns_the_page_before(ctx):
     assert _names(again) == ["pc2", "pc3"], _names(again)
 
 
+def test_paging_a_filter_an_index_answers(ctx):
+    """userName sw and co are planned apart from the order and the page
+    (handler_list): sorting, index paging, cursors both ways and the total
+    must be the same as without a filter."""
+    c = ctx.new_tenant()
+    names = ["ix-%02d" % i for i in range(9)]
+    ids = _users(c, names + ["other-1", "other-2"])
+    for f in ('userName sw "IX-"', 'userName co "x-0"', 'userName sw "ix-" and active eq true'):
+        want = [n for n in names if "x-0" in n] if "co" in f else names
+        path = "/Users?filter=%s&sortBy=userName" % q(f)
+        r = expect_status(c.get(path + "&sortOrder=descending&count=2&startIndex=2"), 200)
+        assert r.json["totalResults"] == len(want), (f, r.json["totalResults"])
+        assert _names(r) == list(reversed(want))[1:3], (f, _names(r))
+        seen = _walk(c, path, 2)
+        assert seen == [ids[names.index(n)] for n in want], (f, seen)
+        page = expect_status(c.get(path + "&cursor=&count=2"), 200)
+        page = expect_status(c.get(path + "&count=2&cursor=" + q(page.json["nextCursor"])), 200)
+        back = expect_status(c.get(path + "&count=2&cursor=" + q(page.json["previousCursor"])), 200)
+        assert _names(back) == want[:2], (f, _names(back))
+    r = expect_status(c.get("/Users?filter=%s&count=3" % q('userName sw "ix-"')), 200)
+    assert [x["id"] for x in r.json["Resources"]] == sorted(ids[:9])[:3], "by id without sortBy"
+
+
 def test_cursor_errors(ctx):
     c = ctx.client
     expect_error(c.get("/Users?cursor=not-a-cursor!"), 400, "invalidCursor")
