@@ -89,6 +89,10 @@ bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
 json_t *handler_begin_write(struct request_context *ctx, handler_store_get_fn get,
 			    struct stored_resource *current);
 
+/* POST /Bulk (RFC 7644 3.7), at most BULK_MAX_OPERATIONS operations. */
+#define BULK_MAX_OPERATIONS 1000
+bool bulk_post(struct request_context *ctx);
+
 /* Shared by the handlers: the parsed JSON body of the request, or NULL with
  * ctx->err set (400 invalidSyntax; 413 when too large). New reference. */
 json_t *handler_read_body(struct request_context *ctx);

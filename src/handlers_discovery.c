@@ -48,7 +48,7 @@ bool service_provider_config_get(struct request_context *ctx)
 		"schemas", "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig",
 		"documentationUri", "https://www.rfc-editor.org/rfc/rfc7644",
 		"patch", "supported", 1,
-		"bulk", "supported", 0, "maxOperations", 0,
+		"bulk", "supported", 1, "maxOperations", BULK_MAX_OPERATIONS,
 		"maxPayloadSize", (json_int_t)ctx->settings->max_body,
 		"filter", "supported", 1, "maxResults", ctx->settings->max_results,
 		"changePassword", "supported", 0,

@@ -39,12 +39,16 @@ void resource_version_tag(long long version, char out[32])
 static json_t *normalize_value(const struct attr_def *attr, json_t *value,
 			       const char *where, struct scim_error *err);
 
-/* The member of `object` named `name` in any case (RFC 7643 2.1), or NULL. */
-static json_t *object_get_ci(const json_t *object, const char *name)
+json_t *resource_get_ci(const json_t *object, const char *name)
 {
 	const char *key;
 	json_t *value;
 
+	if (!json_is_object(object))
+		return NULL;
+	value = json_object_get(object, name);
+	if (value != NULL)
+		return value;
 	json_object_foreach((json_t *)object, key, value) {
 		if (strcasecmp(key, name) == 0)
 			return value;
@@ -121,10 +125,10 @@ static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
 	}
 	out = json_object();
 	for (sub = attr->sub_attrs; sub != NULL && sub->name != NULL; sub++) {
-		item = object_get_ci(value, sub->name);
+		item = resource_get_ci(value, sub->name);
 		/* Samanage's Entra mapping sends roles as {"displayName":"role"}. */
 		if (item == NULL && strcmp(sub->name, "display") == 0)
-			item = object_get_ci(value, "displayName");
+			item = resource_get_ci(value, "displayName");
 		if (item == NULL || json_is_null(item) ||
 		    sub->mutability == MUT_READ_ONLY)
 			continue;
@@ -358,7 +362,7 @@ json_t *resource_normalize_attribute(const json_t *body, const struct resource_t
 				     const char *name, struct scim_error *err)
 {
 	const struct attr_def *attr = schema_find_attr(rt->core->attrs, name, strlen(name));
-	json_t *value = json_is_object(body) ? object_get_ci(body, name) : NULL;
+	json_t *value = json_is_object(body) ? resource_get_ci(body, name) : NULL;
 	json_t *out;
 
 	if (attr == NULL) {

@@ -35,6 +35,10 @@ struct stored_resource {
 
 void stored_resource_clear(struct stored_resource *row);
 
+/* The member of JSON object `object` named `name` in any case (RFC 7643
+ * 2.1: attribute names ignore case), or NULL; NULL for a non-object. */
+json_t *resource_get_ci(const json_t *object, const char *name);
+
 /*
  * Turn a client body (POST, PUT, or a document after PATCH) into the stored
  * document. Client leniencies handled here: attribute names in any case;

@@ -54,9 +54,13 @@ static const struct route routes[] = {
 	{ "PATCH", "Groups", true, NULL, ROUTE_TENANT | ROUTE_WRITE, groups_patch },
 	{ "DELETE", "Groups", true, NULL, ROUTE_TENANT | ROUTE_WRITE, groups_delete },
 
-	/* RFC 7644 3.11 and 3.7: not offered, and said so in JSON. */
+	/* Each operation of a bulk request runs in a transaction of its own
+	 * (router_run_operation), as RFC 7644 3.7 has them succeed or fail
+	 * one by one. */
+	{ "POST", "Bulk", false, NULL, ROUTE_TENANT, bulk_post },
+
+	/* RFC 7644 3.11: tokens belong to a tenant, not to a user. */
 	{ "GET", "Me", false, NULL, ROUTE_TENANT, not_implemented },
-	{ "POST", "Bulk", false, NULL, ROUTE_TENANT, not_implemented },
 };
 
 /*
@@ -88,30 +92,28 @@ static bool split_path(const char *path, char *collection, size_t csize,
 	return true;
 }
 
-void router_dispatch(const struct http_request *req, struct http_response *resp,
-		     struct store *store, const struct settings *settings)
+/*
+ * The route for the request's method and path, with ctx->resource_id set
+ * to its {id} (in `id`, of `id_size` bytes); NULL with ctx->err set to 404
+ * for an unknown path, 405 for a known path and another method.
+ */
+static const struct route *find_route(struct request_context *ctx, char *id, size_t id_size)
 {
-	struct request_context ctx = {
-		.req = req, .resp = resp, .store = store, .settings = settings,
-	};
-	const struct route *route = NULL;
+	const struct http_request *req = ctx->req;
 	bool path_known = false;
 	char collection[64];
-	char id[256];
 	const char *id_start = NULL;
 	size_t i;
-	bool ok;
 
-	error_clear(&ctx.err);
 	if (req->path != NULL && split_path(req->path, collection, sizeof(collection), &id_start)) {
 		if (id_start != NULL) {
 			size_t len = strcspn(id_start, "/");
 
-			if (len >= sizeof(id))
-				len = sizeof(id) - 1;
+			if (len >= id_size)
+				len = id_size - 1;
 			memcpy(id, id_start, len);
 			id[len] = '\0';
-			ctx.resource_id = id;
+			ctx->resource_id = id;
 		}
 		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 			if (strcasecmp(routes[i].collection, collection) != 0 ||
@@ -119,17 +121,79 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 			    (routes[i].id != NULL && strcmp(routes[i].id, id) != 0))
 				continue;
 			path_known = true;
-			if (strcmp(routes[i].method, req->method) == 0) {
-				route = &routes[i];
-				break;
-			}
+			if (strcmp(routes[i].method, req->method) == 0)
+				return &routes[i];
 		}
 	}
-	if (route == NULL) {
-		if (path_known)
-			error_set(&ctx.err, 405, NULL, "%s is not allowed on %s", req->method, req->path);
+	if (path_known)
+		error_set(&ctx->err, 405, NULL, "%s is not allowed on %s", req->method, req->path);
+	else
+		error_set(&ctx->err, 404, NULL, "no SCIM endpoint at %s", req->path ? req->path : "/");
+	return NULL;
+}
+
+/* Run the route's handler, in one transaction when it writes; any error
+ * becomes the response. */
+static void run_route(const struct route *route, struct request_context *ctx)
+{
+	struct store *store = ctx->store;
+	bool ok;
+
+	if (route->flags & ROUTE_WRITE) {
+		ok = store_begin(store, &ctx->err);
+		if (ok)
+			ok = route->handler(ctx) && !error_is_set(&ctx->err);
+		/* A failed request changes nothing. */
+		if (ok)
+			ok = store_commit(store, &ctx->err);
 		else
-			error_set(&ctx.err, 404, NULL, "no SCIM endpoint at %s", req->path ? req->path : "/");
+			store_rollback(store);
+	} else {
+		ok = route->handler(ctx);
+	}
+	if (!ok || error_is_set(&ctx->err)) {
+		if (!error_is_set(&ctx->err))
+			error_set(&ctx->err, 500, NULL, "the request failed");
+		http_response_error(ctx->resp, &ctx->err);
+	}
+}
+
+void router_run_operation(const struct request_context *parent, const struct http_request *req,
+			  struct http_response *resp)
+{
+	struct request_context ctx = {
+		.req = req, .resp = resp, .store = parent->store, .settings = parent->settings,
+		.tenant = parent->tenant,
+	};
+	const struct route *route;
+	char id[256];
+
+	error_clear(&ctx.err);
+	route = find_route(&ctx, id, sizeof(id));
+	if (route != NULL && !(route->flags & ROUTE_WRITE)) {
+		error_set(&ctx.err, 400, SCIM_INVALID_VALUE,
+			  "%s %s is not an operation a bulk request can hold", req->method, req->path);
+		route = NULL;
+	}
+	if (route == NULL) {
+		http_response_error(resp, &ctx.err);
+		return;
+	}
+	run_route(route, &ctx);
+}
+
+void router_dispatch(const struct http_request *req, struct http_response *resp,
+		     struct store *store, const struct settings *settings)
+{
+	struct request_context ctx = {
+		.req = req, .resp = resp, .store = store, .settings = settings,
+	};
+	const struct route *route;
+	char id[256];
+
+	error_clear(&ctx.err);
+	route = find_route(&ctx, id, sizeof(id));
+	if (route == NULL) {
 		http_response_error(resp, &ctx.err);
 		return;
 	}
@@ -150,22 +214,5 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 		}
 		log_set_context(req->request_id, ctx.tenant.name);
 	}
-
-	if (route->flags & ROUTE_WRITE) {
-		ok = store_begin(store, &ctx.err);
-		if (ok)
-			ok = route->handler(&ctx) && !error_is_set(&ctx.err);
-		/* A failed request changes nothing. */
-		if (ok)
-			ok = store_commit(store, &ctx.err);
-		else
-			store_rollback(store);
-	} else {
-		ok = route->handler(&ctx);
-	}
-	if (!ok || error_is_set(&ctx.err)) {
-		if (!error_is_set(&ctx.err))
-			error_set(&ctx.err, 500, NULL, "the request failed");
-		http_response_error(resp, &ctx.err);
-	}
+	run_route(route, &ctx);
 }

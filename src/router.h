@@ -34,4 +34,13 @@ typedef bool (*route_handler)(struct request_context *ctx);
 void router_dispatch(const struct http_request *req, struct http_response *resp,
 		     struct store *store, const struct settings *settings);
 
+/*
+ * One operation of a bulk request (RFC 7644 3.7): `req` routed like a
+ * request of its own for the tenant of `parent`, in a transaction of its
+ * own. Only the routes that write take part (POST, PUT, PATCH, DELETE of
+ * Users and Groups); resp is always filled on return.
+ */
+void router_run_operation(const struct request_context *parent, const struct http_request *req,
+			  struct http_response *resp);
+
 #endif
