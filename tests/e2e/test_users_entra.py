@@ -432,6 +432,40 @@ def test_patch_add_without_change_keeps_meta(ctx):
     assert _get(c, u["id"]) == u, "expected the resource unchanged"
 
 
+def test_patch_add_of_an_email_already_there_keeps_one(ctx):
+    # RFC 7644 3.5.2.1: an add of a value already there changes nothing, also
+    # when Entra sends primary as "True" or the address in other case.
+    c = ctx.new_tenant()
+    u = _create(c, _entra_user(ctx))
+    email = u["emails"][0]
+    for ops in ([{"op": "Add", "path": "emails",
+                  "value": [{"type": "work", "value": email["value"], "primary": "True"}]}],
+                [{"op": "Add", "path": "emails",
+                  "value": [{"type": "work", "value": email["value"].upper(), "primary": True}]}],
+                [{"op": "Add", "value": {"emails": [{"type": "Work", "value": email["value"].lower(),
+                                                     "primary": "true"}]}}]):
+        p = _patch(c, u["id"], ops).json
+        assert p.get("emails") == [email], "expected %r to leave emails %r, got %r" % (ops, [email], p.get("emails"))
+        assert p["meta"]["version"] == u["meta"]["version"], \
+            "expected %r to keep meta.version %r, got %r" % (ops, u["meta"]["version"], p["meta"]["version"])
+        g = _get(c, u["id"])
+        assert g.get("emails") == [email] and g["meta"] == u["meta"], \
+            "expected GET after %r to show one email and the same meta, got %r" % (ops, g)
+
+
+def test_patch_add_of_an_email_already_there_with_primary_promotes_it(ctx):
+    c = ctx.new_tenant()
+    body = _entra_user(ctx)
+    body["emails"].append({"type": "home", "value": "Home-%s@example.com" % uuid.uuid4().hex[:8]})
+    u = _create(c, body)
+    work, home = u["emails"]
+    p = _patch(c, u["id"], [{"op": "Add", "path": "emails", "value": [
+        {"type": "home", "value": home["value"].lower(), "primary": "True"}]}]).json
+    assert p.get("emails") == [dict(work, primary=False), dict(home, primary=True)], \
+        "expected the home email made primary, not added again, got %r" % p.get("emails")
+    assert p["meta"]["version"] != u["meta"]["version"], "expected meta.version to change"
+
+
 # --- hard delete ---------------------------------------------------------------
 
 def test_delete_then_404_and_username_reuse(ctx):
