@@ -256,6 +256,40 @@ def test_filter_username_starts_with(ctx):
         "expected sw on userName to ignore case, got %r" % found
 
 
+def test_filter_unquoted_literals_find_the_user(ctx):
+    # Entra writes some literals without quotes (SCIM-NOTES section 2).
+    c = ctx.new_tenant()
+    body = _entra_user(ctx)
+    body["externalId"] = "jyoung"
+    body["name"]["familyName"] = "Employee"
+    u = _create(c, body)
+    _create(c, _entra_user(ctx))
+    for filt in ("externalId eq jyoung", "name.familyName eq Employee",
+                 "name.FamilyName eq Employee"):
+        found = _search(c, filt)
+        assert found.get("totalResults") == 1 and _ids(found) == [u["id"]], \
+            "expected %s to find %s, got %r" % (filt, u["id"], found)
+
+
+def test_filter_plus_in_the_query_is_a_space(ctx):
+    # RFC 7644 / HTML forms: "+" in a query string decodes to a space, "%2B" to "+".
+    c = ctx.new_tenant()
+    tag = uuid.uuid4().hex[:8]
+    body = _entra_user(ctx)
+    body["userName"] = "plus %s@testuser.com" % tag
+    u = _create(c, body)
+    body = _entra_user(ctx)
+    body["userName"] = "plus+%s@testuser.com" % tag
+    v = _create(c, body)
+    for raw, want in (("userName+eq+%%22plus+%s@testuser.com%%22" % tag, u),
+                      ("userName%%20eq%%20%%22plus%%20%s@testuser.com%%22" % tag, u),
+                      ("userName+eq+%%22plus%%2B%s@testuser.com%%22" % tag, v)):
+        r = c.get("/Users?filter=" + raw)
+        expect_status(r, 200, "raw filter %s" % raw)
+        assert r.json.get("totalResults") == 1 and _ids(r.json) == [want["id"]], \
+            "expected the raw query filter=%s to find %s, got %r" % (raw, want["userName"], r.json)
+
+
 # --- PATCH --------------------------------------------------------------------
 
 def test_patch_entra_body(ctx):
