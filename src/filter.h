@@ -128,6 +128,14 @@ char *filter_to_string(const struct filter_node *node);
 const char *filter_op_name(enum filter_op op);
 
 /*
+ * Compare UTF-8 texts the way filters compare string values: byte by byte,
+ * or with caseExact false after folding ASCII and Latin-1 letters to lower
+ * case (as scim_fold() does in SQL). Negative, zero or positive.
+ */
+int filter_text_compare(const char *a, size_t a_len, const char *b, size_t b_len,
+			bool case_exact);
+
+/*
  * Evaluate a filter against a resource document (the JSON a GET returns),
  * in memory, with RFC 7644 semantics: attribute names case-insensitive,
  * string comparison per the attribute's caseExact, any-match on multi-valued

@@ -104,8 +104,8 @@ static unsigned char fold_at(const unsigned char *s, size_t i)
 	return c;
 }
 
-static int text_compare(const char *a, size_t a_len, const char *b,
-			size_t b_len, bool case_exact)
+int filter_text_compare(const char *a, size_t a_len, const char *b, size_t b_len,
+			bool case_exact)
 {
 	const unsigned char *x = (const unsigned char *)a;
 	const unsigned char *y = (const unsigned char *)b;
@@ -165,7 +165,7 @@ static bool text_matches(const struct comparison *c, const char *s, size_t len)
 	default:
 		break;
 	}
-	cmp = text_compare(s, len, c->text, c->text_len, c->case_exact);
+	cmp = filter_text_compare(s, len, c->text, c->text_len, c->case_exact);
 	switch (c->op) {
 	case FILTER_EQ:
 		return cmp == 0;

@@ -92,20 +92,49 @@ static json_t *object_get_ci(const json_t *obj, const char *key)
 	return NULL;
 }
 
-/* Entra sends booleans as strings, "True" among them. */
-static bool value_is_true(const json_t *v)
+/* A boolean in *out; false when `v` is none. Entra sends booleans as
+ * strings: "True", "false". */
+static bool value_boolean(const json_t *v, bool *out)
 {
-	return json_is_true(v) ||
-	       (json_is_string(v) && strcasecmp(json_string_value(v), "true") == 0);
+	const char *text = json_string_value(v);
+
+	if (json_is_boolean(v))
+		*out = json_is_true(v);
+	else if (text != NULL && strcasecmp(text, "true") == 0)
+		*out = true;
+	else if (text != NULL && strcasecmp(text, "false") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
 }
 
-/* Equality of two values of sub-attribute `def` (may be NULL), honouring
- * caseExact for strings. */
+static bool value_is_true(const json_t *v)
+{
+	bool b;
+
+	return value_boolean(v, &b) && b;
+}
+
+/*
+ * Equality of two values (NULL: absent) of attribute or sub-attribute `def`
+ * (may be NULL) as resource_normalize() will store them: a boolean equals
+ * its string spelling, strings compare per caseExact as filters do.
+ */
 static bool value_equal(const struct attr_def *def, const json_t *a, const json_t *b)
 {
-	if (json_is_string(a) && json_is_string(b) && def != NULL &&
-	    !def->case_exact)
-		return strcasecmp(json_string_value(a), json_string_value(b)) == 0;
+	bool x;
+	bool y;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (def != NULL && def->type == ATTR_BOOLEAN && value_boolean(a, &x) &&
+	    value_boolean(b, &y))
+		return x == y;
+	if (def != NULL && json_is_string(a) && json_is_string(b))
+		return filter_text_compare(json_string_value(a), json_string_length(a),
+					   json_string_value(b), json_string_length(b),
+					   def->case_exact) == 0;
 	return json_equal(a, b);
 }
 
@@ -201,6 +230,54 @@ static void primary_enforce(const struct attr_def *attr, json_t *array, const js
 	json_array_foreach(array, i, el)
 		if (el != keep && value_is_true(json_object_get(el, "primary")))
 			json_object_set_new(el, "primary", json_false());
+}
+
+/*
+ * Are prepared values `a` and `b` of multi-valued `attr` the same value?
+ * Every sub-attribute but "primary" must be equal (value_equal); names the
+ * schema does not know are dropped on storing and do not count.
+ */
+static bool element_equal(const struct attr_def *attr, const json_t *a, const json_t *b)
+{
+	const struct attr_def *sub;
+
+	if (attr->type != ATTR_COMPLEX)
+		return value_equal(attr, a, b);
+	if (!json_is_object(a) || !json_is_object(b))
+		return json_equal(a, b);
+	for (sub = attr->sub_attrs; sub->name != NULL; sub++)
+		if (strcmp(sub->name, "primary") != 0 &&
+		    !value_equal(sub, json_object_get(a, sub->name),
+				 json_object_get(b, sub->name)))
+			return false;
+	return true;
+}
+
+/*
+ * Append prepared value `el` (stolen) to `array` of `attr`, unless the same
+ * value is there: RFC 7644 3.5.2.1, then no change is made, except that a
+ * value given with primary true makes the one there primary. Returns the
+ * element appended or made primary, for primary_enforce(); NULL when nothing
+ * changed. Linear in the array's size.
+ */
+static json_t *values_add(const struct attr_def *attr, json_t *array, json_t *el)
+{
+	json_t *have;
+	size_t i;
+
+	json_array_foreach(array, i, have) {
+		if (!element_equal(attr, have, el))
+			continue;
+		if (value_is_true(json_object_get(el, "primary")) &&
+		    !value_is_true(json_object_get(have, "primary")))
+			json_object_set_new(have, "primary", json_true());
+		else
+			have = NULL;
+		json_decref(el);
+		return have;
+	}
+	json_array_append_new(array, el);
+	return el;
 }
 
 /* Value preparation: client input to what is stored. */
@@ -318,8 +395,8 @@ static bool value_complex(struct patch_ctx *ctx, const struct attr_def *attr,
 
 /*
  * The values of multi-valued attribute `attr` as a new array without
- * duplicates (a single value is wrapped); *out NULL when the client
- * unassigns the attribute (null).
+ * duplicates (values_add; a single value is wrapped); *out NULL when the
+ * client unassigns the attribute (null).
  */
 static bool value_multi(struct patch_ctx *ctx, const struct attr_def *attr,
 			const json_t *value, json_t **out)
@@ -341,9 +418,6 @@ static bool value_multi(struct patch_ctx *ctx, const struct attr_def *attr,
 	for (i = 0; i < n; i++) {
 		const json_t *item = json_is_array(value) ? json_array_get(value, i) : value;
 		json_t *el = NULL;
-		json_t *have;
-		size_t j;
-		bool dup = false;
 
 		if (json_is_null(item))
 			continue;
@@ -366,14 +440,10 @@ static bool value_multi(struct patch_ctx *ctx, const struct attr_def *attr,
 		} else {
 			el = json_deep_copy(item);
 		}
-		if (!members)
-			json_array_foreach(array, j, have)
-				if (json_equal(have, el))
-					dup = true;
-		if (dup)
-			json_decref(el);
-		else
+		if (members)
 			json_array_append_new(array, el);
+		else
+			values_add(attr, array, el);
 	}
 	*out = array;
 	return true;
@@ -624,19 +694,8 @@ static bool patch_set_multi(struct patch_ctx *ctx, enum patch_op op,
 		return patch_fail(ctx, SCIM_INVALID_VALUE, "\"%s\" can hold at most %d values",
 				  t->attr->name, RESOURCE_MAX_VALUES);
 	}
-	json_array_foreach(values, i, v) {
-		json_t *have;
-		size_t j;
-		bool dup = false;
-
-		json_array_foreach(array, j, have)
-			if (json_equal(have, v))
-				dup = true;
-		if (dup)
-			continue;
-		json_array_append(array, v);
-		primary_enforce(t->attr, array, v);
-	}
+	json_array_foreach(values, i, v)
+		primary_enforce(t->attr, array, values_add(t->attr, array, json_incref(v)));
 	json_decref(values);
 	return true;
 }

@@ -256,6 +256,40 @@ def test_filter_username_starts_with(ctx):
         "expected sw on userName to ignore case, got %r" % found
 
 
+def test_filter_unquoted_literals_find_the_user(ctx):
+    # Entra writes some literals without quotes (SCIM-NOTES section 2).
+    c = ctx.new_tenant()
+    body = _entra_user(ctx)
+    body["externalId"] = "jyoung"
+    body["name"]["familyName"] = "Employee"
+    u = _create(c, body)
+    _create(c, _entra_user(ctx))
+    for filt in ("externalId eq jyoung", "name.familyName eq Employee",
+                 "name.FamilyName eq Employee"):
+        found = _search(c, filt)
+        assert found.get("totalResults") == 1 and _ids(found) == [u["id"]], \
+            "expected %s to find %s, got %r" % (filt, u["id"], found)
+
+
+def test_filter_plus_in_the_query_is_a_space(ctx):
+    # RFC 7644 / HTML forms: "+" in a query string decodes to a space, "%2B" to "+".
+    c = ctx.new_tenant()
+    tag = uuid.uuid4().hex[:8]
+    body = _entra_user(ctx)
+    body["userName"] = "plus %s@testuser.com" % tag
+    u = _create(c, body)
+    body = _entra_user(ctx)
+    body["userName"] = "plus+%s@testuser.com" % tag
+    v = _create(c, body)
+    for raw, want in (("userName+eq+%%22plus+%s@testuser.com%%22" % tag, u),
+                      ("userName%%20eq%%20%%22plus%%20%s@testuser.com%%22" % tag, u),
+                      ("userName+eq+%%22plus%%2B%s@testuser.com%%22" % tag, v)):
+        r = c.get("/Users?filter=" + raw)
+        expect_status(r, 200, "raw filter %s" % raw)
+        assert r.json.get("totalResults") == 1 and _ids(r.json) == [want["id"]], \
+            "expected the raw query filter=%s to find %s, got %r" % (raw, want["userName"], r.json)
+
+
 # --- PATCH --------------------------------------------------------------------
 
 def test_patch_entra_body(ctx):
@@ -430,6 +464,40 @@ def test_patch_add_without_change_keeps_meta(ctx):
         assert p["meta"]["lastModified"] == u["meta"]["lastModified"], \
             "expected %r to keep lastModified %r, got %r" % (ops, u["meta"]["lastModified"], p["meta"]["lastModified"])
     assert _get(c, u["id"]) == u, "expected the resource unchanged"
+
+
+def test_patch_add_of_an_email_already_there_keeps_one(ctx):
+    # RFC 7644 3.5.2.1: an add of a value already there changes nothing, also
+    # when Entra sends primary as "True" or the address in other case.
+    c = ctx.new_tenant()
+    u = _create(c, _entra_user(ctx))
+    email = u["emails"][0]
+    for ops in ([{"op": "Add", "path": "emails",
+                  "value": [{"type": "work", "value": email["value"], "primary": "True"}]}],
+                [{"op": "Add", "path": "emails",
+                  "value": [{"type": "work", "value": email["value"].upper(), "primary": True}]}],
+                [{"op": "Add", "value": {"emails": [{"type": "Work", "value": email["value"].lower(),
+                                                     "primary": "true"}]}}]):
+        p = _patch(c, u["id"], ops).json
+        assert p.get("emails") == [email], "expected %r to leave emails %r, got %r" % (ops, [email], p.get("emails"))
+        assert p["meta"]["version"] == u["meta"]["version"], \
+            "expected %r to keep meta.version %r, got %r" % (ops, u["meta"]["version"], p["meta"]["version"])
+        g = _get(c, u["id"])
+        assert g.get("emails") == [email] and g["meta"] == u["meta"], \
+            "expected GET after %r to show one email and the same meta, got %r" % (ops, g)
+
+
+def test_patch_add_of_an_email_already_there_with_primary_promotes_it(ctx):
+    c = ctx.new_tenant()
+    body = _entra_user(ctx)
+    body["emails"].append({"type": "home", "value": "Home-%s@example.com" % uuid.uuid4().hex[:8]})
+    u = _create(c, body)
+    work, home = u["emails"]
+    p = _patch(c, u["id"], [{"op": "Add", "path": "emails", "value": [
+        {"type": "home", "value": home["value"].lower(), "primary": "True"}]}]).json
+    assert p.get("emails") == [dict(work, primary=False), dict(home, primary=True)], \
+        "expected the home email made primary, not added again, got %r" % p.get("emails")
+    assert p["meta"]["version"] != u["meta"]["version"], "expected meta.version to change"
 
 
 # --- hard delete ---------------------------------------------------------------

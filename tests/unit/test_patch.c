@@ -24,7 +24,8 @@
 #define ENT "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 #define CORE "urn:ietf:params:scim:schemas:core:2.0:User"
 
-/* A resource type with an immutable attribute, which User and Group lack. */
+/* A resource type with an immutable attribute and a multi-valued simple one,
+ * which User and Group lack. */
 static const struct attr_def thing_badge_sub[] = {
 	{ .name = "serial", .type = ATTR_STRING, .mutability = MUT_IMMUTABLE },
 	{ .name = "color", .type = ATTR_STRING },
@@ -34,6 +35,7 @@ static const struct attr_def thing_attrs[] = {
 	{ .name = "code", .type = ATTR_STRING, .mutability = MUT_IMMUTABLE },
 	{ .name = "label", .type = ATTR_STRING },
 	{ .name = "badge", .type = ATTR_COMPLEX, .sub_attrs = thing_badge_sub },
+	{ .name = "tags", .type = ATTR_STRING, .multi_valued = true },
 	{ .name = NULL },
 };
 static const struct schema_def thing_schema = {
@@ -222,6 +224,54 @@ static const struct patch_case cases[] = {
 	{ .name = "add skips exact duplicates: nothing changes",
 	  .doc = BJ, .body = OPS("{'op':'add','path':'emails','value':[{'value':'babs@jensen.org','type':'home','display':'Babs'}]}"),
 	  .want = BJ },
+	{ .name = "add of a value already there with primary as a string changes nothing (Entra)",
+	  .doc = BJ, .body = OPS("{'op':'Add','path':'emails','value':[{'type':'work','value':'bjensen@example.com','primary':'True'}]}"),
+	  .want = BJ },
+	{ .name = "add of a value already there in other case changes nothing (caseExact false)",
+	  .doc = BJ, .body = OPS("{'op':'add','path':'emails','value':[{'Type':'Work','VALUE':'BJensen@Example.COM','primary':true}]}"),
+	  .want = BJ },
+	{ .name = "add compares caseExact false values with Latin-1 letters folded",
+	  .doc = "{'userName':'a','emails':[{'value':'zo\u00eb@x'}]}",
+	  .body = OPS("{'op':'add','path':'emails','value':[{'value':'ZO\u00cb@X'}]}"),
+	  .want = "{'userName':'a','emails':[{'value':'zo\u00eb@x'}]}" },
+	{ .name = "pathless add of a role already there with primary as a string changes nothing",
+	  .doc = "{'userName':'a','roles':[{'value':'r','primary':true}]}",
+	  .body = OPS("{'op':'Add','value':{'roles':[{'value':'r','primary':'True'}]}}"),
+	  .want = "{'userName':'a','roles':[{'value':'r','primary':true}]}" },
+	{ .name = "add of a value already there without primary changes nothing",
+	  .doc = BJ, .body = OPS("{'op':'add','path':'emails','value':[{'type':'work','value':'bjensen@example.com'}]}"),
+	  .want = BJ },
+	{ .name = "add of a value already there with primary false keeps it primary",
+	  .doc = BJ, .body = OPS("{'op':'add','path':'emails','value':[{'type':'work','value':'bjensen@example.com','primary':'false'}]}"),
+	  .want = BJ },
+	{ .name = "add of a value already there with primary true makes it primary",
+	  .doc = BJ, .body = OPS("{'op':'add','path':'emails','value':[{'type':'home','value':'Babs@Jensen.org','display':'Babs','primary':'TRUE'}]}"),
+	  .want = "{'userName':'bjensen','active':true,"
+		  "'name':{'givenName':'Barbara','familyName':'Jensen'},"
+		  "'emails':[{'type':'work','value':'bjensen@example.com','primary':false},"
+		  "{'type':'home','value':'babs@jensen.org','display':'Babs','primary':true}]}",
+	  .changed = true },
+	{ .name = "add of a value that differs in another sub-attribute appends it",
+	  .doc = BJ, .body = OPS("{'op':'add','path':'emails','value':[{'type':'other','value':'bjensen@example.com'}]}"),
+	  .want = "{'userName':'bjensen','active':true,"
+		  "'name':{'givenName':'Barbara','familyName':'Jensen'},"
+		  "'emails':[{'type':'work','value':'bjensen@example.com','primary':true},"
+		  "{'type':'home','value':'babs@jensen.org','display':'Babs'},{'type':'other','value':'bjensen@example.com'}]}",
+	  .changed = true },
+	{ .name = "add keeps one of the values a request repeats, primary if one is",
+	  .doc = "{'userName':'a'}",
+	  .body = OPS("{'op':'add','path':'roles','value':[{'value':'r'},{'value':'R','primary':'True'},{'value':'s'}]}"),
+	  .want = "{'userName':'a','roles':[{'value':'r','primary':true},{'value':'s'}]}", .changed = true },
+	{ .name = "replace keeps one of the values a request repeats",
+	  .doc = BJ,
+	  .body = OPS("{'op':'replace','path':'emails','value':[{'value':'n@x','primary':true},{'value':'N@X','primary':'False'}]}"),
+	  .want = "{'userName':'bjensen','active':true,"
+		  "'name':{'givenName':'Barbara','familyName':'Jensen'},'emails':[{'value':'n@x','primary':true}]}",
+	  .changed = true },
+	{ .name = "add to a multi-valued simple attribute skips values there in other case",
+	  .rt = &thing_type, .doc = "{'code':'c','tags':['a']}",
+	  .body = OPS("{'op':'add','path':'tags','value':['A','b','B']}"),
+	  .want = "{'code':'c','tags':['a','b']}", .changed = true },
 	{ .name = "add of an empty array changes nothing (Entra roles:[])",
 	  .doc = "{'userName':'a'}", .body = OPS("{'op':'add','path':'roles','value':[]}"),
 	  .want = "{'userName':'a'}" },
@@ -555,6 +605,16 @@ static const struct patch_case cases[] = {
 		  "'name':{'givenName':'Barbara','familyName':'Jensen'},"
 		  "'emails':[{'type':'work','value':'bjensen@example.com','primary':true}]}",
 	  .changed = true },
+	{ .name = "remove with a value object takes booleans as strings (Entra)",
+	  .doc = BJ, .body = OPS("{'op':'Remove','path':'emails','value':[{'type':'work','primary':'True'}]}"),
+	  .want = "{'userName':'bjensen','active':true,"
+		  "'name':{'givenName':'Barbara','familyName':'Jensen'},"
+		  "'emails':[{'type':'home','value':'babs@jensen.org','display':'Babs'}]}",
+	  .changed = true },
+	{ .name = "remove with a value folds Latin-1 letters (caseExact false)",
+	  .doc = "{'userName':'a','roles':[{'value':'Zo\u00eb'},{'value':'x'}]}",
+	  .body = OPS("{'op':'Remove','path':'roles','value':[{'value':'ZO\u00cb'}]}"),
+	  .want = "{'userName':'a','roles':[{'value':'x'}]}", .changed = true },
 	{ .name = "remove the value of matching elements drops them",
 	  .doc = BJ, .body = OPS("{'op':'remove','path':'emails[type eq \\'work\\'].value'}"),
 	  .want = "{'userName':'bjensen','active':true,"
