@@ -75,23 +75,6 @@ static const char *patch_where_kind(const struct patch_ctx *ctx)
 	return ctx->where_is_key ? "value key" : "path";
 }
 
-/* Member `key` of `obj`, matched case-insensitively (RFC 7643 2.1). */
-static json_t *object_get_ci(const json_t *obj, const char *key)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(obj))
-		return NULL;
-	v = json_object_get(obj, key);
-	if (v != NULL)
-		return v;
-	json_object_foreach((json_t *)obj, k, v)
-		if (strcasecmp(k, key) == 0)
-			return v;
-	return NULL;
-}
-
 /* A boolean in *out; false when `v` is none. Entra sends booleans as
  * strings: "True", "false". */
 static bool value_boolean(const json_t *v, bool *out)
@@ -233,24 +216,31 @@ static void primary_enforce(const struct attr_def *attr, json_t *array, const js
 }
 
 /*
- * Are prepared values `a` and `b` of multi-valued `attr` the same value?
- * Every sub-attribute but "primary" must be equal (value_equal); names the
- * schema does not know are dropped on storing and do not count.
+ * Is prepared value `el` of multi-valued `attr` already there as `have`?
+ * Every sub-attribute `el` gives, but "primary", must equal have's
+ * (value_equal); what it leaves out does not count: Entra's role
+ * expressions send a role in PATCH without the type they gave in POST.
+ * Names the schema does not know are dropped on storing and do not count.
  */
-static bool element_equal(const struct attr_def *attr, const json_t *a, const json_t *b)
+static bool element_there(const struct attr_def *attr, const json_t *have, const json_t *el)
 {
 	const struct attr_def *sub;
+	const json_t *given;
+	bool any = false;
 
 	if (attr->type != ATTR_COMPLEX)
-		return value_equal(attr, a, b);
-	if (!json_is_object(a) || !json_is_object(b))
-		return json_equal(a, b);
-	for (sub = attr->sub_attrs; sub->name != NULL; sub++)
-		if (strcmp(sub->name, "primary") != 0 &&
-		    !value_equal(sub, json_object_get(a, sub->name),
-				 json_object_get(b, sub->name)))
+		return value_equal(attr, have, el);
+	if (!json_is_object(have) || !json_is_object(el))
+		return json_equal(have, el);
+	for (sub = attr->sub_attrs; sub->name != NULL; sub++) {
+		given = json_object_get(el, sub->name);
+		if (strcmp(sub->name, "primary") == 0 || given == NULL)
+			continue;
+		if (!value_equal(sub, json_object_get(have, sub->name), given))
 			return false;
-	return true;
+		any = true;
+	}
+	return any;
 }
 
 /*
@@ -266,7 +256,7 @@ static json_t *values_add(const struct attr_def *attr, json_t *array, json_t *el
 	size_t i;
 
 	json_array_foreach(array, i, have) {
-		if (!element_equal(attr, have, el))
+		if (!element_there(attr, have, el))
 			continue;
 		if (value_is_true(json_object_get(el, "primary")) &&
 		    !value_is_true(json_object_get(have, "primary")))
@@ -317,7 +307,7 @@ static bool value_simple(struct patch_ctx *ctx, const struct attr_def *def,
 		return false;
 	/* Entra: {"$ref":null,"value":"x"} for a simple value; take "x". */
 	if (json_is_object(value)) {
-		value = object_get_ci(value, "value");
+		value = resource_get_ci(value, "value");
 		if (value == NULL)
 			return patch_fail(ctx, SCIM_INVALID_VALUE,
 					  "\"%s\" is not complex but the value is an object",
@@ -343,6 +333,7 @@ static bool value_complex(struct patch_ctx *ctx, const struct attr_def *attr,
 {
 	const struct attr_def *value_sub = attr_sub(attr, "value");
 	bool reference = singular && attr_is_reference_like(attr);
+	json_t *unwrapped;
 	const char *key;
 	json_t *obj;
 	json_t *v;
@@ -365,10 +356,18 @@ static bool value_complex(struct patch_ctx *ctx, const struct attr_def *attr,
 		json_object_set_new(*out, value_sub->name, json_deep_copy(value));
 		return true;
 	}
+	unwrapped = resource_role_unwrap(attr, value);
+	if (unwrapped != NULL)
+		value = unwrapped;
 	obj = json_object();
 	json_object_foreach((json_t *)value, key, v) {
 		const struct attr_def *sub = attr_sub(attr, key);
 
+		/* Samanage's Entra mapping sends roles as {"displayName":"role"}
+		 * (resource_normalize reads it as display). */
+		if (sub == NULL && strcasecmp(key, "displayName") == 0 &&
+		    attr_sub(attr, "display") != NULL && resource_get_ci(value, "display") == NULL)
+			sub = attr_sub(attr, "display");
 		if (sub != NULL && sub->mutability == MUT_READ_ONLY)
 			continue;
 		/* The server builds the manager's "$ref"; Entra sends null. */
@@ -376,6 +375,7 @@ static bool value_complex(struct patch_ctx *ctx, const struct attr_def *attr,
 			continue;
 		json_object_set_new(obj, sub != NULL ? sub->name : key, json_deep_copy(v));
 	}
+	json_decref(unwrapped);
 	if (reference) {
 		v = json_object_get(obj, value_sub->name);
 		if (v == NULL) {
@@ -831,9 +831,11 @@ static bool element_matches_value(const struct attr_def *attr, const json_t *el,
 				  const json_t *want)
 {
 	const struct attr_def *value_sub = attr_sub(attr, "value");
+	json_t *unwrapped = resource_role_unwrap(attr, want);
 	const char *key;
 	const json_t *w;
 	json_t *v;
+	bool equal;
 
 	if (attr->type != ATTR_COMPLEX)
 		return value_equal(attr, el, want);
@@ -842,9 +844,12 @@ static bool element_matches_value(const struct attr_def *attr, const json_t *el,
 	if (!json_is_object(want))
 		return value_sub != NULL &&
 		       value_equal(value_sub, json_object_get(el, value_sub->name), want);
-	w = value_sub != NULL ? object_get_ci(want, "value") : NULL;
-	if (w != NULL)
-		return value_equal(value_sub, json_object_get(el, value_sub->name), w);
+	w = value_sub != NULL ? resource_get_ci(unwrapped ? unwrapped : want, "value") : NULL;
+	if (w != NULL) {
+		equal = value_equal(value_sub, json_object_get(el, value_sub->name), w);
+		json_decref(unwrapped);
+		return equal;
+	}
 	if (json_object_size(want) == 0)
 		return false;
 	json_object_foreach((json_t *)want, key, v) {
@@ -957,8 +962,8 @@ static void members_record(struct patch_ctx *ctx, enum patch_op op, json_t *valu
  */
 static bool member_value(struct patch_ctx *ctx, const json_t *in, json_t **out)
 {
-	const json_t *id = object_get_ci(in, "value");
-	const json_t *type = object_get_ci(in, "type");
+	const json_t *id = resource_get_ci(in, "value");
+	const json_t *type = resource_get_ci(in, "type");
 	const char *name = NULL;
 
 	*out = NULL;
@@ -1315,9 +1320,9 @@ done:
 /* One element of Operations. */
 static bool patch_operation(struct patch_ctx *ctx, const json_t *operation)
 {
-	const json_t *op_json = object_get_ci(operation, "op");
-	const json_t *path = object_get_ci(operation, "path");
-	const json_t *value = object_get_ci(operation, "value");
+	const json_t *op_json = resource_get_ci(operation, "op");
+	const json_t *path = resource_get_ci(operation, "path");
+	const json_t *value = resource_get_ci(operation, "value");
 	enum patch_op op;
 
 	ctx->where = "";
@@ -1384,7 +1389,7 @@ bool patch_apply(const json_t *doc, const json_t *body,
 		return error_set(err, 400, SCIM_INVALID_SYNTAX,
 				 "the PATCH body must be a JSON object");
 	/* "schemas" is not checked: clients get it wrong and it carries nothing. */
-	operations = object_get_ci(body, "Operations");
+	operations = resource_get_ci(body, "Operations");
 	if (!json_is_array(operations))
 		return error_set(err, 400, SCIM_INVALID_SYNTAX,
 				 "the PATCH body needs an \"Operations\" array");

@@ -104,14 +104,48 @@ static json_t *normalize_scalar(const struct attr_def *attr, json_t *value,
 	return NULL;
 }
 
+json_t *resource_role_unwrap(const struct attr_def *attr, const json_t *element)
+{
+	const char *key;
+	const char *text;
+	json_t *inner;
+	json_t *out;
+	json_t *v;
+
+	if (strcmp(attr->name, "roles") != 0 || !json_is_object(element))
+		return NULL;
+	text = json_string_value(resource_get_ci(element, "value"));
+	if (text == NULL || text[0] != '{')
+		return NULL;
+	inner = json_loads(text, 0, NULL);
+	if (!json_is_string(resource_get_ci(inner, "value"))) {
+		json_decref(inner);
+		return NULL; /* a value that only looks like JSON */
+	}
+	out = json_object();
+	json_object_foreach((json_t *)element, key, v)
+		if (strcasecmp(key, "value") != 0)
+			json_object_set(out, key, v);
+	json_object_set(out, "value", resource_get_ci(inner, "value"));
+	v = resource_get_ci(inner, "displayName");
+	if (json_is_string(v) && resource_get_ci(out, "display") == NULL)
+		json_object_set(out, "display", v);
+	json_decref(inner);
+	return out;
+}
+
 static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
 				 const char *where, struct scim_error *err)
 {
 	const struct attr_def *sub;
+	json_t *unwrapped = resource_role_unwrap(attr, value);
 	json_t *out;
 	json_t *item;
 	json_t *normalized;
 	char sub_where[256];
+
+	if (unwrapped != NULL)
+		value = unwrapped;
 
 	/* Entra sends the manager as a bare id, and "" to remove it. */
 	if (json_is_string(value) && strcmp(attr->name, "manager") == 0) {
@@ -135,11 +169,13 @@ static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
 		snprintf(sub_where, sizeof(sub_where), "%s.%s", where, sub->name);
 		normalized = normalize_scalar(sub, item, sub_where, err);
 		if (normalized == NULL) {
+			json_decref(unwrapped);
 			json_decref(out);
 			return NULL;
 		}
 		json_object_set_new(out, sub->name, normalized);
 	}
+	json_decref(unwrapped);
 	return out;
 }
 

@@ -40,6 +40,15 @@ void stored_resource_clear(struct stored_resource *row);
 json_t *resource_get_ci(const json_t *object, const char *name);
 
 /*
+ * Entra's role expressions (SingleAppRoleAssignment,
+ * AppRoleAssignmentsComplex) send a role in PATCH as {"value": "<JSON text
+ * of {"id", "value", "displayName"}>"}, where POST has plain objects. For
+ * such an element of `attr` (roles), the element with that role's value and
+ * displayName as value and display; a new reference. NULL otherwise.
+ */
+json_t *resource_role_unwrap(const struct attr_def *attr, const json_t *element);
+
+/*
  * Turn a client body (POST, PUT, or a document after PATCH) into the stored
  * document. Client leniencies handled here: attribute names in any case;
  * unknown attributes, unknown schema URNs, id, meta, groups and nulls are

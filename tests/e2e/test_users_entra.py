@@ -502,6 +502,35 @@ def test_patch_add_of_an_email_already_there_with_primary_promotes_it(ctx):
 
 # --- hard delete ---------------------------------------------------------------
 
+def test_roles_from_entra_role_expressions(ctx):
+    """AppRoleAssignmentsComplex: POST sends roles as objects, PATCH as JSON
+    text inside "value"; both must end up as the same roles."""
+    import json as _json
+    c = ctx.client
+    body = _entra_user(ctx)
+    body["roles"] = [{"primary": False, "type": "WindowsAzureActiveDirectoryRole",
+                      "display": "Admin", "value": "Admin"}]
+    u = expect_status(c.post("/Users", body), 201).json
+
+    def as_text(value, display):
+        return {"value": _json.dumps({"id": str(uuid.uuid4()), "value": value,
+                                      "displayName": display})}
+
+    def patch(op, roles):
+        return expect_status(c.patch("/Users/" + u["id"], {
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": op, "path": "roles", "value": roles}]}), 200).json
+
+    same = patch("Add", [as_text("Admin", "Admin")])
+    assert same["roles"] == u["roles"], "the role already there: %r" % same["roles"]
+    assert same["meta"]["version"] == u["meta"]["version"], "nothing changed"
+    more = patch("Add", [as_text("25", "Role1234")])
+    assert sorted((r["value"], r.get("display")) for r in more["roles"]) == \
+        [("25", "Role1234"), ("Admin", "Admin")], more["roles"]
+    less = patch("Remove", [as_text("Admin", "Admin")])
+    assert [(r["value"], r.get("display")) for r in less["roles"]] == [("25", "Role1234")], less
+
+
 def test_delete_then_404_and_username_reuse(ctx):
     c = ctx.new_tenant()
     body = _entra_user(ctx)
