@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "log.h"
+
 static long env_long(const char *name, long fallback, long min, long max)
 {
 	const char *text = getenv(name);
@@ -20,8 +22,8 @@ static long env_long(const char *name, long fallback, long min, long max)
 void settings_load(struct settings *s)
 {
 	const char *db = getenv("SCIM_DATABASE");
-
 	const char *base_url = getenv("SCIM_BASE_URL");
+	struct scim_error err = { 0 };
 
 	s->database = db != NULL ? db : "";
 	s->base_url = base_url != NULL ? base_url : "";
@@ -29,4 +31,6 @@ void settings_load(struct settings *s)
 	s->max_results = (int)env_long("SCIM_MAX_RESULTS", 1000, 1, 100000);
 	/* Okta pages by 100; a list without count gets at most this many. */
 	s->default_count = s->max_results < 100 ? s->max_results : 100;
+	if (!address_networks_parse(getenv("SCIM_TRUSTED_PROXIES"), &s->trusted_proxies, &err))
+		log_msg(LOG_ERROR, "SCIM_TRUSTED_PROXIES: %s; no proxy is trusted", err.detail);
 }
