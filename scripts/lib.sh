@@ -580,7 +580,7 @@ EOF
 	# The worker's settings: FcgidInitialEnv for mod_fcgid (the worker's
 	# environment when it starts); SetEnv for CGI.
 	for name in SCIM_DATABASE SCIM_LOG_LEVEL SCIM_BASE_URL SCIM_MAX_BODY SCIM_MAX_RESULTS \
-		ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		SCIM_TRUSTED_PROXIES ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		value=${!name:-}
 		[[ -n $value ]] || continue
 		if [[ $mode == fcgid ]]; then
@@ -681,6 +681,10 @@ hosting_start() {
 	sed -i -e "s|^SCIM_DATABASE=.*|SCIM_DATABASE='$SCIM_DATABASE'|" \
 		-e "s|^SCIM_BASE_URL=.*|SCIM_BASE_URL='http://127.0.0.1:$port/scim/v2'|" \
 		"$home/scim/scim.env"
+	if [[ -n ${SCIM_TRUSTED_PROXIES:-} ]]; then
+		sed -i "s|^#SCIM_TRUSTED_PROXIES=.*|SCIM_TRUSTED_PROXIES='$SCIM_TRUSTED_PROXIES'|" \
+			"$home/scim/scim.env"
+	fi
 	[[ -z $RUN_USER ]] || chown -R "$RUN_USER:$RUN_GROUP" "$APACHE_DIR"
 	[[ -f $mime ]] || mime=/dev/null
 	cat >"$APACHE_DIR/httpd.conf" <<EOF
