@@ -332,6 +332,7 @@ migrate() {
 }
 
 # Make sure tenant $1 exists and set TOKEN to a new token for it, titled $2.
+# scimctl shows URL (or SCIM_BASE_URL) as the Tenant URL on stderr.
 tenant_token() {
 	local tenant=$1 title=$2 output
 	# On a reused state the tenant exists and "tenant add" fails: that error
@@ -339,7 +340,7 @@ tenant_token() {
 	if output=$(scimctl tenant add "$tenant" 2>&1); then
 		log "created tenant $tenant: $output"
 	fi
-	if ! TOKEN=$(scimctl token add "$tenant" --title "$title"); then
+	if ! TOKEN=$(SCIM_BASE_URL=${SCIM_BASE_URL:-$URL} scimctl token add "$tenant" --title "$title"); then
 		printf '%s\n' "$output" >&2
 		log "scimctl token add $tenant failed"
 		return 1

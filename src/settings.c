@@ -1,7 +1,9 @@
 /* settings.c - settings from the environment; see settings.h. */
 #include "settings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -26,7 +28,10 @@ void settings_load(struct settings *s)
 	struct scim_error err = { 0 };
 
 	s->database = db != NULL ? db : "";
-	s->base_url = base_url != NULL ? base_url : "";
+	snprintf(s->base_url, sizeof(s->base_url), "%s", base_url != NULL ? base_url : "");
+	/* Location headers append "/Users/ID" to it. */
+	while (strlen(s->base_url) > 0 && s->base_url[strlen(s->base_url) - 1] == '/')
+		s->base_url[strlen(s->base_url) - 1] = '\0';
 	s->max_body = (size_t)env_long("SCIM_MAX_BODY", 1024 * 1024, 1024, 256L * 1024 * 1024);
 	s->max_results = (int)env_long("SCIM_MAX_RESULTS", 1000, 1, 100000);
 	/* Okta pages by 100; a list without count gets at most this many. */

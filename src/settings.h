@@ -26,7 +26,7 @@
 
 struct settings {
 	const char *database;  /* borrowed from the environment; never NULL */
-	const char *base_url;  /* borrowed; "" when unset */
+	char base_url[1024];   /* without a trailing slash; "" when unset */
 	size_t max_body;
 	int max_results;
 	int default_count;

@@ -260,6 +260,33 @@ def test_ip_restriction_behind_a_trusted_proxy(ctx):
         "expected the request log lines to name the client address"
 
 
+def test_token_add_shows_the_tenant_url(ctx):
+    """The administrator pastes a Tenant URL and a Secret Token into Entra:
+    scimctl token add shows the first (SCIM_BASE_URL, as the workers read
+    it) on stderr, and the token stays alone on stdout for scripts."""
+    name = ctx.unique("url-")
+    ctx.new_tenant(name)
+    rc, out, err = ctx.scimctl("token", "add", name, "--title", "Entra",
+                               env={"SCIM_BASE_URL": "https://scim.example.com/scim/v2/"})
+    assert rc == 0, "expected scimctl token add to succeed, got rc %d: %s" % (rc, err)
+    lines = [l for l in out.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("scim_"), \
+        "expected the token alone on stdout, got %r" % out
+    assert "Tenant URL: https://scim.example.com/scim/v2\n" in err, \
+        "expected a line 'Tenant URL: https://scim.example.com/scim/v2' on stderr, got %r" % err
+    assert err.index("Tenant URL:") < err.index("Secret Token"), \
+        "expected the Tenant URL before the token's note, got %r" % err
+    expect_status(Client(ctx.base_url, lines[0]).get("/Users"), 200, "the new token")
+
+    rc, out, err = ctx.scimctl("token", "add", name, "--title", "Okta",
+                               env={"SCIM_BASE_URL": None})
+    assert rc == 0, "expected scimctl token add to succeed, got rc %d: %s" % (rc, err)
+    assert len([l for l in out.splitlines() if l.strip()]) == 1, \
+        "expected the token alone on stdout, got %r" % out
+    assert "Tenant URL: " in err and "set SCIM_BASE_URL" in err, \
+        "expected stderr to say how to have the Tenant URL shown, got %r" % err
+
+
 def test_tokens_are_stored_hashed_and_never_shown_again(ctx):
     name = ctx.unique("hash-")
     ctx.new_tenant(name)

@@ -279,6 +279,20 @@ static void test_trusted_proxies_setting(void)
 	unsetenv("SCIM_TRUSTED_PROXIES");
 }
 
+/* SCIM_BASE_URL, the workers' URL and the Tenant URL scimctl shows. */
+static void test_base_url_setting(void)
+{
+	struct settings s;
+
+	setenv("SCIM_BASE_URL", "https://scim.example.com/scim/v2//", 1);
+	settings_load(&s);
+	unit_check(strcmp(s.base_url, "https://scim.example.com/scim/v2") == 0,
+		   "base URL without trailing slashes", "got \"%s\"", s.base_url);
+	unsetenv("SCIM_BASE_URL");
+	settings_load(&s);
+	unit_check(strcmp(s.base_url, "") == 0, "base URL unset", "got \"%s\"", s.base_url);
+}
+
 /* ---- lookups ---- */
 
 static void test_find(void)
@@ -989,6 +1003,7 @@ int main(void)
 	test_client_address();
 	test_networks();
 	test_trusted_proxies_setting();
+	test_base_url_setting();
 	test_find();
 	test_resolve();
 	test_split();
