@@ -332,6 +332,7 @@ migrate() {
 }
 
 # Make sure tenant $1 exists and set TOKEN to a new token for it, titled $2.
+# scimctl shows URL (or SCIM_BASE_URL) as the Tenant URL on stderr.
 tenant_token() {
 	local tenant=$1 title=$2 output
 	# On a reused state the tenant exists and "tenant add" fails: that error
@@ -339,7 +340,7 @@ tenant_token() {
 	if output=$(scimctl tenant add "$tenant" 2>&1); then
 		log "created tenant $tenant: $output"
 	fi
-	if ! TOKEN=$(scimctl token add "$tenant" --title "$title"); then
+	if ! TOKEN=$(SCIM_BASE_URL=${SCIM_BASE_URL:-$URL} scimctl token add "$tenant" --title "$title"); then
 		printf '%s\n' "$output" >&2
 		log "scimctl token add $tenant failed"
 		return 1
@@ -580,7 +581,7 @@ EOF
 	# The worker's settings: FcgidInitialEnv for mod_fcgid (the worker's
 	# environment when it starts); SetEnv for CGI.
 	for name in SCIM_DATABASE SCIM_LOG_LEVEL SCIM_BASE_URL SCIM_MAX_BODY SCIM_MAX_RESULTS \
-		ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		SCIM_TRUSTED_PROXIES ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		value=${!name:-}
 		[[ -n $value ]] || continue
 		if [[ $mode == fcgid ]]; then
@@ -681,6 +682,10 @@ hosting_start() {
 	sed -i -e "s|^SCIM_DATABASE=.*|SCIM_DATABASE='$SCIM_DATABASE'|" \
 		-e "s|^SCIM_BASE_URL=.*|SCIM_BASE_URL='http://127.0.0.1:$port/scim/v2'|" \
 		"$home/scim/scim.env"
+	if [[ -n ${SCIM_TRUSTED_PROXIES:-} ]]; then
+		sed -i "s|^#SCIM_TRUSTED_PROXIES=.*|SCIM_TRUSTED_PROXIES='$SCIM_TRUSTED_PROXIES'|" \
+			"$home/scim/scim.env"
+	fi
 	[[ -z $RUN_USER ]] || chown -R "$RUN_USER:$RUN_GROUP" "$APACHE_DIR"
 	[[ -f $mime ]] || mime=/dev/null
 	cat >"$APACHE_DIR/httpd.conf" <<EOF

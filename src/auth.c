@@ -1,9 +1,7 @@
 /* auth.c - bearer tokens; see auth.h. */
 #include "auth.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
@@ -54,38 +52,10 @@ bool auth_token_generate(char token[AUTH_TOKEN_LENGTH + 1], uint8_t hash[32])
 	return true;
 }
 
-/*
- * The client address in the form PostgreSQL's inet reads, or NULL when it
- * is not an IP address: a zone ("fe80::1%eth0") is dropped, and an IPv4
- * address seen through a dual-stack socket ("::ffff:192.0.2.1") becomes
- * IPv4, so that IPv4 networks in a token's restriction match it.
- */
-static const char *client_address(const char *remote_addr, char out[INET6_ADDRSTRLEN])
-{
-	struct in6_addr v6;
-	struct in_addr v4;
-	char text[INET6_ADDRSTRLEN];
-
-	if (remote_addr == NULL || strlen(remote_addr) >= sizeof(text))
-		return NULL;
-	strcpy(text, remote_addr);
-	text[strcspn(text, "%")] = '\0';
-	if (inet_pton(AF_INET, text, &v4) == 1)
-		return inet_ntop(AF_INET, &v4, out, INET6_ADDRSTRLEN);
-	if (inet_pton(AF_INET6, text, &v6) != 1)
-		return NULL;
-	if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-		memcpy(&v4, &v6.s6_addr[12], 4);
-		return inet_ntop(AF_INET, &v4, out, INET6_ADDRSTRLEN);
-	}
-	return inet_ntop(AF_INET6, &v6, out, INET6_ADDRSTRLEN);
-}
-
 bool auth_authenticate(struct store *store, const char *authorization,
-		       const char *remote_addr, struct tenant *out,
+		       const char *client_address, struct tenant *out,
 		       struct scim_error *err)
 {
-	char address[INET6_ADDRSTRLEN];
 	const char *token;
 	uint8_t hash[32];
 	size_t len;
@@ -105,6 +75,5 @@ bool auth_authenticate(struct store *store, const char *authorization,
 	if (len == 0 || len > 512)
 		return error_set(err, 401, NULL, "the bearer token is not valid");
 	sha256(token, len, hash);
-	return store_token_authenticate(store, hash, client_address(remote_addr, address),
-					out, err);
+	return store_token_authenticate(store, hash, client_address, out, err);
 }

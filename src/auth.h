@@ -21,10 +21,11 @@ bool auth_token_generate(char token[AUTH_TOKEN_LENGTH + 1], uint8_t hash[32]);
 /*
  * The tenant of the request's Authorization header. 401 when the header is
  * missing, not a Bearer token, or the token is unknown, revoked or not
- * allowed from remote_addr; 503 when the database is unreachable.
+ * allowed from client_address (address_client(); NULL when unknown); 503
+ * when the database is unreachable.
  */
 bool auth_authenticate(struct store *store, const char *authorization,
-		       const char *remote_addr, struct tenant *out,
+		       const char *client_address, struct tenant *out,
 		       struct scim_error *err);
 
 #endif

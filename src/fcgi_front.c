@@ -11,6 +11,7 @@
 
 #include <fcgiapp.h>
 
+#include "address.h"
 #include "http.h"
 #include "log.h"
 #include "router.h"
@@ -155,6 +156,8 @@ static void read_request(const struct channel *ch, struct http_request *req,
 			 const struct settings *settings)
 {
 	const char *path = channel_param(ch, "PATH_INFO");
+	char address[ADDRESS_TEXT_SIZE];
+	const char *client;
 	uint32_t id;
 	char text[16];
 
@@ -167,13 +170,16 @@ static void read_request(const struct channel *ch, struct http_request *req,
 	req->content_type = channel_dup(ch, "CONTENT_TYPE");
 	req->if_match = channel_dup(ch, "HTTP_IF_MATCH");
 	req->if_none_match = channel_dup(ch, "HTTP_IF_NONE_MATCH");
-	req->remote_addr = channel_dup(ch, "REMOTE_ADDR");
+	client = address_client(channel_param(ch, "REMOTE_ADDR"),
+				channel_param(ch, "HTTP_X_FORWARDED_FOR"),
+				&settings->trusted_proxies, address);
+	req->client_address = client != NULL ? strdup(client) : NULL;
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 		id = (uint32_t)rand();
 	snprintf(text, sizeof(text), "%08x", id);
 	req->request_id = strdup(text);
 	if (req->method == NULL || req->path == NULL || req->base_url == NULL ||
-	    req->request_id == NULL)
+	    req->request_id == NULL || (client != NULL && req->client_address == NULL))
 		abort();
 	req->query_invalid = !http_parse_query(req, channel_param(ch, "QUERY_STRING"));
 	read_body(ch, req, settings->max_body);
@@ -256,8 +262,9 @@ static void serve_one(const struct channel *ch, struct store *store,
 	log_set_context(req.request_id, NULL);
 	router_dispatch(&req, &resp, store, settings);
 	write_response(ch, &resp);
-	log_msg(resp.status >= 500 ? LOG_WARNING : LOG_INFO, "%s %s -> %d (%.1f ms)",
-		req.method, req.path, resp.status, elapsed_ms(&start));
+	log_msg(resp.status >= 500 ? LOG_WARNING : LOG_INFO, "%s %s -> %d (%.1f ms) from %s",
+		req.method, req.path, resp.status, elapsed_ms(&start),
+		req.client_address != NULL ? req.client_address : "an unknown address");
 	log_set_context(NULL, NULL);
 	http_response_clear(&resp);
 	http_request_clear(&req);

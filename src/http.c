@@ -110,7 +110,7 @@ void http_request_clear(struct http_request *req)
 	free(req->content_type);
 	free(req->if_match);
 	free(req->if_none_match);
-	free(req->remote_addr);
+	free(req->client_address);
 	free(req->request_id);
 	free(req->query_invalid_name);
 	free(req->body);

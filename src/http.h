@@ -28,7 +28,8 @@ struct http_request {
 	char *content_type;
 	char *if_match;
 	char *if_none_match;
-	char *remote_addr;
+	char *client_address; /* REMOTE_ADDR, or the client behind a trusted
+	                         proxy (address_client()); NULL when unknown */
 	char *request_id;     /* short random id for log lines */
 	struct query_param *query;
 	size_t nquery;

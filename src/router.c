@@ -207,7 +207,7 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 	}
 
 	if (route->flags & ROUTE_TENANT) {
-		if (!auth_authenticate(store, req->authorization, req->remote_addr,
+		if (!auth_authenticate(store, req->authorization, req->client_address,
 				       &ctx.tenant, &ctx.err)) {
 			http_response_error(resp, &ctx.err);
 			return;

@@ -1,6 +1,7 @@
 /*
  * scimctl.c - the administrator's tool: database migrations, tenants and
- * tokens. It reads the same settings as the workers (SCIM_DATABASE).
+ * tokens. It reads the same settings as the workers: SCIM_DATABASE, and
+ * SCIM_BASE_URL for the Tenant URL it shows with a new token.
  *
  *   scimctl migrate [--sql-dir DIR]
  *   scimctl tenant add NAME
@@ -10,7 +11,8 @@
  *   scimctl token revoke TOKEN_ID
  *
  * A new token is printed once, alone on standard output; only its hash is
- * stored. Exit status 0 on success, 1 on failure, 2 on a usage error.
+ * stored. The Tenant URL and a word on where both go are on standard error.
+ * Exit status 0 on success, 1 on failure, 2 on a usage error.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -35,7 +37,8 @@ static int usage(void)
 		"       scimctl token add TENANT --title TITLE [--allow CIDR]...\n"
 		"       scimctl token list [TENANT]\n"
 		"       scimctl token revoke TOKEN_ID\n"
-		"The database is SCIM_DATABASE (a libpq connection string).\n");
+		"The database is SCIM_DATABASE (a libpq connection string); token add shows\n"
+		"SCIM_BASE_URL, the endpoint's public URL, as the Tenant URL.\n");
 	return 2;
 }
 
@@ -202,7 +205,18 @@ static int cmd_tenant(struct store *store, int argc, char **argv)
 	return usage();
 }
 
-static int token_add(struct store *store, int argc, char **argv)
+/* What the administrator pastes beside the token: the workers' public URL. */
+static void print_tenant_url(const char *base_url)
+{
+	if (base_url[0] != '\0')
+		fprintf(stderr, "Tenant URL: %s\n", base_url);
+	else
+		fprintf(stderr, "Tenant URL: the endpoint's public URL, e.g. https://scim.example.com/scim/v2;\n"
+			"set SCIM_BASE_URL to it, as for the workers, and it is shown here.\n");
+}
+
+static int token_add(struct store *store, const struct settings *settings, int argc,
+		     char **argv)
 {
 	struct scim_error err = { 0 };
 	char token[AUTH_TOKEN_LENGTH + 1];
@@ -259,6 +273,7 @@ static int token_add(struct store *store, int argc, char **argv)
 		fprintf(stderr, "scimctl: no tenant named \"%s\"\n", argv[0]);
 		return 1;
 	}
+	print_tenant_url(settings->base_url);
 	fprintf(stderr, "Token %s for tenant \"%s\" (%s). It is shown only now: copy it into\n"
 		"the identity provider's Secret Token field.\n",
 		json_string_value(json_array_get(json_array_get(rows, 0), 0)), argv[0], title);
@@ -267,14 +282,15 @@ static int token_add(struct store *store, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_token(struct store *store, int argc, char **argv)
+static int cmd_token(struct store *store, const struct settings *settings, int argc,
+		     char **argv)
 {
 	struct scim_error err = { 0 };
 	const char *params[1];
 	json_t *rows = NULL;
 
 	if (argc >= 2 && strcmp(argv[0], "add") == 0)
-		return token_add(store, argc - 1, argv + 1);
+		return token_add(store, settings, argc - 1, argv + 1);
 	if ((argc == 1 || argc == 2) && strcmp(argv[0], "list") == 0) {
 		params[0] = argc == 2 ? argv[1] : NULL;
 		if (!exec(store,
@@ -335,7 +351,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "tenant") == 0 && argc >= 3) {
 		status = cmd_tenant(store, argc - 2, argv + 2);
 	} else if (strcmp(argv[1], "token") == 0 && argc >= 3) {
-		status = cmd_token(store, argc - 2, argv + 2);
+		status = cmd_token(store, &settings, argc - 2, argv + 2);
 	} else {
 		status = usage();
 	}

@@ -1,7 +1,11 @@
 /* settings.c - settings from the environment; see settings.h. */
 #include "settings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
 
 static long env_long(const char *name, long fallback, long min, long max)
 {
@@ -20,13 +24,18 @@ static long env_long(const char *name, long fallback, long min, long max)
 void settings_load(struct settings *s)
 {
 	const char *db = getenv("SCIM_DATABASE");
-
 	const char *base_url = getenv("SCIM_BASE_URL");
+	struct scim_error err = { 0 };
 
 	s->database = db != NULL ? db : "";
-	s->base_url = base_url != NULL ? base_url : "";
+	snprintf(s->base_url, sizeof(s->base_url), "%s", base_url != NULL ? base_url : "");
+	/* Location headers append "/Users/ID" to it. */
+	while (strlen(s->base_url) > 0 && s->base_url[strlen(s->base_url) - 1] == '/')
+		s->base_url[strlen(s->base_url) - 1] = '\0';
 	s->max_body = (size_t)env_long("SCIM_MAX_BODY", 1024 * 1024, 1024, 256L * 1024 * 1024);
 	s->max_results = (int)env_long("SCIM_MAX_RESULTS", 1000, 1, 100000);
 	/* Okta pages by 100; a list without count gets at most this many. */
 	s->default_count = s->max_results < 100 ? s->max_results : 100;
+	if (!address_networks_parse(getenv("SCIM_TRUSTED_PROXIES"), &s->trusted_proxies, &err))
+		log_msg(LOG_ERROR, "SCIM_TRUSTED_PROXIES: %s; no proxy is trusted", err.detail);
 }

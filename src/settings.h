@@ -10,6 +10,11 @@
  *   SCIM_BASE_URL    the public URL of the SCIM base, e.g.
  *                    https://example.com/scim/v2, when the web server's view
  *                    differs (a reverse proxy); default: from the request
+ *   SCIM_TRUSTED_PROXIES  networks of the load balancers or reverse
+ *                    proxies in front of the web server, e.g. "10.0.0.0/24,
+ *                    2001:db8::/64": from them X-Forwarded-For names the
+ *                    client (see address.h); default: nobody, the header is
+ *                    ignored
  *   SCIM_LOG_LEVEL   error, warning, info (default) or debug
  */
 #ifndef SCIM_SETTINGS_H
@@ -17,15 +22,20 @@
 
 #include <stddef.h>
 
+#include "address.h"
+
 struct settings {
 	const char *database;  /* borrowed from the environment; never NULL */
-	const char *base_url;  /* borrowed; "" when unset */
+	char base_url[1024];   /* without a trailing slash; "" when unset */
 	size_t max_body;
 	int max_results;
 	int default_count;
+	struct address_networks trusted_proxies; /* none when unset or invalid */
 };
 
-/* Fill `s` from the environment, with defaults for what is unset or invalid. */
+/* Fill `s` from the environment, with defaults for what is unset or
+ * invalid. Trusted proxies that cannot be read are logged as an error, and
+ * none is trusted. */
 void settings_load(struct settings *s);
 
 #endif

@@ -369,7 +369,7 @@ void store_rollback(struct store *store)
 }
 
 bool store_token_authenticate(struct store *store, const uint8_t hash[32],
-			      const char *remote_addr, struct tenant *out,
+			      const char *client_address, struct tenant *out,
 			      struct scim_error *err)
 {
 	char hex[3 + 64];
@@ -383,7 +383,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	hex[1] = 'x';
 	sha256_hex(hash, hex + 2);
 	params[0] = hex;
-	params[1] = remote_addr;
+	params[1] = client_address;
 	res = store_exec(store, &token_authenticate, 2, params, err);
 	if (res == NULL)
 		return false;
@@ -393,7 +393,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	}
 	if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
 		log_msg(LOG_WARNING, "token %s refused from %s by its IP restriction",
-			PQgetvalue(res, 0, 2), remote_addr ? remote_addr : "an unknown address");
+			PQgetvalue(res, 0, 2), client_address ? client_address : "an unknown address");
 		PQclear(res);
 		/* The same answer as for an unknown token: a stolen token must not
 		 * learn that it is valid elsewhere. */

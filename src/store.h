@@ -47,11 +47,11 @@ void store_rollback(struct store *store);
 
 /*
  * The tenant of a token (its SHA-256), when the token is valid and allowed
- * from `remote_addr` (NULL when unknown). 401 otherwise. Records last use at
- * most once a minute.
+ * from `client_address` (NULL when unknown). 401 otherwise. Records last
+ * use at most once a minute.
  */
 bool store_token_authenticate(struct store *store, const uint8_t hash[32],
-			      const char *remote_addr, struct tenant *out,
+			      const char *client_address, struct tenant *out,
 			      struct scim_error *err);
 
 /* Users. `doc` is a normalized document (resource_normalize()). */

@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import subprocess
+import time
 import urllib.parse
 import uuid
 
@@ -86,11 +87,14 @@ class Response:
 
 class Client:
     """HTTP client for the endpoint at base_url (".../scim/v2") with a bearer
-    token. Never raises on an HTTP error status; network errors do raise."""
+    token, connecting from the local address source (default: the system's
+    choice, 127.0.0.1 for a loopback URL). Never raises on an HTTP error
+    status; network errors do raise."""
 
-    def __init__(self, base_url, token):
+    def __init__(self, base_url, token, source=None):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.source = source
         parts = urllib.parse.urlsplit(self.base_url)
         if parts.scheme != "http":
             raise ValueError(f"only http:// URLs are supported: {base_url}")
@@ -145,7 +149,9 @@ class Client:
             if value is not None:
                 send[name] = str(value)
 
-        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=TIMEOUT)
+        conn = http.client.HTTPConnection(
+            parts.hostname, parts.port or 80, timeout=TIMEOUT,
+            source_address=(self.source, 0) if self.source else None)
         try:
             conn.request(method.upper(), target, body=data, headers=send)
             resp = conn.getresponse()
@@ -196,11 +202,18 @@ class Context:
         """A string no other call returns: prefix plus random hex."""
         return f"{prefix}{uuid.uuid4().hex[:16]}"
 
-    def scimctl(self, *args):
-        """Run scimctl with the given arguments; returns (returncode, stdout, stderr)."""
+    def scimctl(self, *args, env=None):
+        """Run scimctl with the given arguments; returns (returncode, stdout, stderr).
+        env adds variables to its environment; a value None removes one."""
+        run_env = dict(self._env)
+        for name, value in (env or {}).items():
+            if value is None:
+                run_env.pop(name, None)
+            else:
+                run_env[name] = value
         proc = subprocess.run(
             [self.scimctl_path, *map(str, args)],
-            env=self._env, capture_output=True, text=True, timeout=60,
+            env=run_env, capture_output=True, text=True, timeout=60,
         )
         return proc.returncode, proc.stdout, proc.stderr
 
@@ -230,6 +243,26 @@ class Context:
         if proc.returncode != 0:
             raise RuntimeError(f"psql failed ({proc.returncode}): {proc.stderr.strip()}\n  sql: {sql}")
         return proc.stdout
+
+
+def log_lines_with(text, timeout=5):
+    """The lines of the server logs (SCIM_E2E_LOGS, set by scripts/test) that
+    contain text, as soon as there is one, or none after timeout seconds:
+    the web servers write the workers' lines with some delay."""
+    paths = [p for p in os.environ.get("SCIM_E2E_LOGS", "").split(":") if p]
+    assert paths, "SCIM_E2E_LOGS names no log file"
+    deadline = time.time() + timeout
+    while True:
+        found = []
+        for path in paths:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    found += [line for line in f if text in line]
+            except OSError:
+                continue
+        if found or time.time() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def expect_status(resp, status, msg=""):

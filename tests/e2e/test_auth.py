@@ -1,9 +1,10 @@
 """Bearer token authentication and tenant isolation."""
 
+import os
 import re
 import uuid
 
-from harness import Client, expect_error, expect_status, q
+from harness import Client, expect_error, expect_status, log_lines_with, q
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -216,6 +217,74 @@ def test_ip_restriction_per_token(ctx):
         "expected token list to show the allowed networks, got %r" % out
     rc, out, err = ctx.scimctl("token", "add", name, "--title", "x", "--allow", "not-a-network")
     assert rc != 0, "expected scimctl to refuse a malformed network, got rc 0: %r" % out
+
+
+def test_ip_restriction_behind_a_trusted_proxy(ctx):
+    """Behind a load balancer the client is named in X-Forwarded-For, which
+    the workers believe only from SCIM_TRUSTED_PROXIES: scripts/test trusts
+    127.0.0.1, where the tests connect from, while a request from 127.0.0.2
+    stands for a client that reaches the web server directly."""
+    trusted = os.environ.get("SCIM_TRUSTED_PROXIES", "")
+    assert trusted == "127.0.0.1/32", \
+        "expected scripts/test to set SCIM_TRUSTED_PROXIES=127.0.0.1/32, got %r" % trusted
+    name = ctx.unique("proxy-")
+    ctx.new_tenant(name)
+    token = _token_add(ctx, name, "--allow", "203.0.113.0/24")
+    via_proxy = Client(ctx.base_url, token)
+    direct = Client(ctx.base_url, token, source="127.0.0.2")
+    loopback = Client(ctx.base_url, _token_add(ctx, name, "--allow", "127.0.0.0/8"),
+                      source="127.0.0.2")
+
+    def xff(value):
+        return {"X-Forwarded-For": value}
+
+    _expect_401(via_proxy.get("/Users"), "no X-Forwarded-For from the proxy")
+    expect_status(via_proxy.get("/Users", headers=xff("203.0.113.7")), 200,
+                  "a client in 203.0.113.0/24 behind the proxy")
+    expect_status(via_proxy.get("/Users", headers=xff("198.51.100.1, 203.0.113.7")), 200,
+                  "a client in 203.0.113.0/24 that sent its own X-Forwarded-For")
+    _expect_401(via_proxy.get("/Users", headers=xff("203.0.113.7, 198.51.100.1")),
+                "a client at 198.51.100.1 that claims 203.0.113.7 in X-Forwarded-For")
+    expect_status(via_proxy.get("/Users", headers=xff("203.0.113.7, 127.0.0.1")), 200,
+                  "a client in 203.0.113.0/24 behind two proxies")
+    _expect_401(via_proxy.get("/Users", headers=xff("garbage")),
+                "a malformed X-Forwarded-For: the proxy's own address counts")
+    _expect_401(direct.get("/Users", headers=xff("203.0.113.7")),
+                "X-Forwarded-For from 127.0.0.2, which is not a trusted proxy")
+    expect_status(loopback.get("/Users", headers=xff("203.0.113.7")), 200,
+                  "X-Forwarded-For ignored from 127.0.0.2: the token allowed from 127.0.0.0/8")
+    # The operator sees who was refused: the client, not the proxy.
+    assert log_lines_with("refused from 198.51.100.1 by its IP restriction"), \
+        "expected a log line naming 198.51.100.1 as the refused client"
+    assert log_lines_with("GET /Users -> 401 (") and log_lines_with("ms) from 127.0.0.2"), \
+        "expected the request log lines to name the client address"
+
+
+def test_token_add_shows_the_tenant_url(ctx):
+    """The administrator pastes a Tenant URL and a Secret Token into Entra:
+    scimctl token add shows the first (SCIM_BASE_URL, as the workers read
+    it) on stderr, and the token stays alone on stdout for scripts."""
+    name = ctx.unique("url-")
+    ctx.new_tenant(name)
+    rc, out, err = ctx.scimctl("token", "add", name, "--title", "Entra",
+                               env={"SCIM_BASE_URL": "https://scim.example.com/scim/v2/"})
+    assert rc == 0, "expected scimctl token add to succeed, got rc %d: %s" % (rc, err)
+    lines = [l for l in out.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("scim_"), \
+        "expected the token alone on stdout, got %r" % out
+    assert "Tenant URL: https://scim.example.com/scim/v2\n" in err, \
+        "expected a line 'Tenant URL: https://scim.example.com/scim/v2' on stderr, got %r" % err
+    assert err.index("Tenant URL:") < err.index("Secret Token"), \
+        "expected the Tenant URL before the token's note, got %r" % err
+    expect_status(Client(ctx.base_url, lines[0]).get("/Users"), 200, "the new token")
+
+    rc, out, err = ctx.scimctl("token", "add", name, "--title", "Okta",
+                               env={"SCIM_BASE_URL": None})
+    assert rc == 0, "expected scimctl token add to succeed, got rc %d: %s" % (rc, err)
+    assert len([l for l in out.splitlines() if l.strip()]) == 1, \
+        "expected the token alone on stdout, got %r" % out
+    assert "Tenant URL: " in err and "set SCIM_BASE_URL" in err, \
+        "expected stderr to say how to have the Tenant URL shown, got %r" % err
 
 
 def test_tokens_are_stored_hashed_and_never_shown_again(ctx):

@@ -14,10 +14,10 @@ import http.client
 import os
 import select
 import socket
-import time
 import urllib.parse
 
-from harness import LIST_SCHEMA, SCIM_CONTENT_TYPE, Response, expect_error, expect_status
+from harness import (LIST_SCHEMA, SCIM_CONTENT_TYPE, Response, expect_error, expect_status,
+                     log_lines_with)
 
 # Beyond the body limit of every shipped configuration (8 MiB).
 OVER_SERVER_LIMIT = 9 * 1024 * 1024
@@ -187,22 +187,9 @@ def test_trace_is_a_scim_error_not_an_echo(ctx):
 def test_worker_log_lines_reach_the_server_log(ctx):
     # The worker logs to stderr; the web server must put it in a log file:
     # one line per request, with the request id and the tenant, never the token.
-    paths = [p for p in os.environ.get("SCIM_E2E_LOGS", "").split(":") if p]
-    assert paths, "SCIM_E2E_LOGS names no log file"
     client = ctx.new_tenant()
     expect_status(client.get("/Users?count=1"), 200)
-    deadline = time.time() + 5
-    while True:
-        found = []
-        for path in paths:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    found += [line for line in f if f"tenant={client.tenant}" in line]
-            except OSError:
-                continue
-        if found or time.time() > deadline:
-            break
-        time.sleep(0.1)
-    assert found, f"no line with tenant={client.tenant} in {paths}"
+    found = log_lines_with(f"tenant={client.tenant}")
+    assert found, f"no line with tenant={client.tenant} in {os.environ.get('SCIM_E2E_LOGS')}"
     assert any("req=" in line and "GET /Users" in line for line in found), found
     assert not any(client.token in line for line in found), "a token reached the log"

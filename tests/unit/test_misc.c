@@ -1,14 +1,16 @@
 /*
- * test_misc.c - unit tests of sha256.c and schema.c: SHA-256 test vectors,
- * attribute lookup and URN splitting, and the /Schemas and /ResourceTypes
- * representations.
+ * test_misc.c - unit tests of sha256.c, address.c and schema.c: SHA-256
+ * test vectors, the client address behind trusted proxies, attribute lookup
+ * and URN splitting, and the /Schemas and /ResourceTypes representations.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
 #include "schema.h"
+#include "settings.h"
 #include "sha256.h"
 #include "unit.h"
 
@@ -93,6 +95,202 @@ static void test_sha256(void)
 		unit_check(strcmp(hex, sha_cases[0].digest) == 0, "NULL empty",
 			   "got %s", hex);
 	}
+}
+
+/* ---- client addresses ---- */
+
+#define TRUSTED "127.0.0.1/32, 10.0.0.0/8 2001:db8:1::/48"
+
+struct client_case {
+	const char *name;
+	const char *trusted;       /* SCIM_TRUSTED_PROXIES */
+	const char *remote_addr;
+	const char *forwarded_for; /* NULL: no header */
+	const char *client;        /* NULL: unknown */
+};
+
+static const struct client_case client_cases[] = {
+	{ "no proxy trusted", "", "127.0.0.1", "203.0.113.7", "127.0.0.1" },
+	{ "untrusted peer, forged header", TRUSTED, "198.51.100.9", "203.0.113.7",
+	  "198.51.100.9" },
+	{ "trusted proxy", TRUSTED, "10.0.0.1", "203.0.113.7", "203.0.113.7" },
+	{ "spoofed entry on the left", TRUSTED, "10.0.0.1", "spoof, 203.0.113.7",
+	  "203.0.113.7" },
+	{ "allowed address prepended by the client", TRUSTED, "10.0.0.1",
+	  "203.0.113.7, 198.51.100.1", "198.51.100.1" },
+	{ "two trusted proxies", TRUSTED, "10.0.0.1", "203.0.113.7, 10.0.0.2",
+	  "203.0.113.7" },
+	{ "three trusted proxies", TRUSTED, "127.0.0.1",
+	  "192.0.2.1, 203.0.113.7, 10.9.9.9, 10.0.0.2", "203.0.113.7" },
+	{ "every entry trusted", TRUSTED, "10.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.1" },
+	{ "no header", TRUSTED, "10.0.0.1", NULL, "10.0.0.1" },
+	{ "empty header", TRUSTED, "10.0.0.1", "", "10.0.0.1" },
+	{ "garbage header", TRUSTED, "10.0.0.1", "garbage", "10.0.0.1" },
+	{ "unknown", TRUSTED, "10.0.0.1", "unknown", "10.0.0.1" },
+	{ "garbage right of an address", TRUSTED, "10.0.0.1", "203.0.113.7, garbage",
+	  "10.0.0.1" },
+	{ "garbage left of an address", TRUSTED, "10.0.0.1", "garbage, 203.0.113.7",
+	  "203.0.113.7" },
+	{ "spaces for commas", TRUSTED, "10.0.0.1", "192.0.2.1 203.0.113.7", "10.0.0.1" },
+	{ "empty entries", TRUSTED, "10.0.0.1", " , 203.0.113.7,\t, ", "203.0.113.7" },
+	{ "blanks", TRUSTED, "10.0.0.1", "\t203.0.113.7  ", "203.0.113.7" },
+	{ "IPv4 with a port", TRUSTED, "10.0.0.1", "203.0.113.7:50123", "203.0.113.7" },
+	{ "IPv4 with a bad port", TRUSTED, "10.0.0.1", "203.0.113.7:501234", "10.0.0.1" },
+	{ "IPv4 with an empty port", TRUSTED, "10.0.0.1", "203.0.113.7:", "10.0.0.1" },
+	{ "IPv6 proxy and client", TRUSTED, "2001:db8:1::5", "2001:DB8:FFFF::7",
+	  "2001:db8:ffff::7" },
+	{ "IPv6 in brackets", TRUSTED, "10.0.0.1", "[2001:db8:ffff::7]", "2001:db8:ffff::7" },
+	{ "IPv6 with a port", TRUSTED, "10.0.0.1", "[2001:db8:ffff::7]:443",
+	  "2001:db8:ffff::7" },
+	{ "IPv6 bracket unclosed", TRUSTED, "10.0.0.1", "[2001:db8:ffff::7", "10.0.0.1" },
+	{ "IPv6 trusted hop", TRUSTED, "10.0.0.1", "203.0.113.7, 2001:db8:1:2::1",
+	  "203.0.113.7" },
+	{ "IPv6 outside the trusted network", TRUSTED, "2001:db8:2::5", "203.0.113.7",
+	  "2001:db8:2::5" },
+	{ "IPv4-mapped peer", TRUSTED, "::ffff:10.0.0.1", "203.0.113.7", "203.0.113.7" },
+	{ "IPv4-mapped entry", TRUSTED, "10.0.0.1", "::ffff:203.0.113.7", "203.0.113.7" },
+	{ "zone dropped", "", "fe80::1%eth0", NULL, "fe80::1" },
+	{ "entry too long", TRUSTED, "10.0.0.1",
+	  "2001:0db8:0000:0000:0000:0000:0000:0007:0000:0000:0000", "10.0.0.1" },
+	{ "peer not an address", TRUSTED, "unix:/run/scim.sock", "203.0.113.7", NULL },
+	{ "no peer", TRUSTED, NULL, "203.0.113.7", NULL },
+};
+
+static void test_client_address(void)
+{
+	struct address_networks trusted;
+	char out[ADDRESS_TEXT_SIZE];
+	const char *got;
+	size_t i;
+
+	for (i = 0; i < sizeof(client_cases) / sizeof(client_cases[0]); i++) {
+		const struct client_case *c = &client_cases[i];
+		struct scim_error err = { 0 };
+
+		if (!unit_check(address_networks_parse(c->trusted, &trusted, &err), c->name,
+				"trusted proxies: %s", err.detail))
+			continue;
+		got = address_client(c->remote_addr, c->forwarded_for, &trusted, out);
+		unit_check(c->client == NULL ? got == NULL
+					     : got != NULL && strcmp(got, c->client) == 0,
+			   c->name, "got %s, want %s", got ? got : "NULL",
+			   c->client ? c->client : "NULL");
+	}
+}
+
+struct networks_case {
+	const char *text;
+	size_t count; /* networks read; 0 with an error when error is set */
+	const char *error; /* part of the error detail, or NULL */
+};
+
+static const struct networks_case networks_cases[] = {
+	{ "", 0, NULL },
+	{ " ,\t", 0, NULL },
+	{ "10.0.0.0/8", 1, NULL },
+	{ "192.0.2.7", 1, NULL },
+	{ "0.0.0.0/0", 1, NULL },
+	{ "10.0.0.0/8, 192.0.2.7 2001:db8::/32,,fe80::/10\n", 4, NULL },
+	{ "10.0.0.1/8", 0, "\"10.0.0.1/8\" is not a network" },
+	{ "10.0.0.0/8, 10.0.0.1/8", 0, "\"10.0.0.1/8\"" },
+	{ "10.0.0.0/33", 0, "\"10.0.0.0/33\"" },
+	{ "10.0.0.0/", 0, "\"10.0.0.0/\"" },
+	{ "10.0.0.0/8x", 0, "\"10.0.0.0/8x\"" },
+	{ "10.0.0.0/-8", 0, "\"10.0.0.0/-8\"" },
+	{ "10.0.0.0/0008", 0, "\"10.0.0.0/0008\"" },
+	{ "10.0.0/8", 0, "\"10.0.0/8\"" },
+	{ "proxy.example.com", 0, "\"proxy.example.com\"" },
+	{ "2001:db8::/129", 0, "\"2001:db8::/129\"" },
+	{ "2001:db8::1/64", 0, "\"2001:db8::1/64\"" },
+	{ "fe80::1%eth0", 0, "\"fe80::1%eth0\"" },
+	{ "10.0.0.0/8;192.0.2.0/24", 0, "\"10.0.0.0/8;192.0.2.0/24\"" },
+};
+
+static void test_networks(void)
+{
+	struct address_networks networks;
+	struct address addr;
+	char many[65 * 16];
+	size_t used = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(networks_cases) / sizeof(networks_cases[0]); i++) {
+		const struct networks_case *c = &networks_cases[i];
+		struct scim_error err = { 0 };
+		bool ok = address_networks_parse(c->text, &networks, &err);
+
+		unit_check(ok == (c->error == NULL) && networks.count == c->count, c->text,
+			   "ok %d, %zu networks, want %zu", ok, networks.count, c->count);
+		if (c->error != NULL)
+			unit_check(strstr(err.detail, c->error) != NULL, c->text,
+				   "error \"%s\", want \"%s\"", err.detail, c->error);
+	}
+	for (i = 0; i < 65; i++)
+		used += (size_t)snprintf(many + used, sizeof(many) - used, "10.0.%zu.0/24 ", i);
+	{
+		struct scim_error err = { 0 };
+
+		unit_check(!address_networks_parse(many, &networks, &err) && networks.count == 0 &&
+				   strstr(err.detail, "more than 64") != NULL,
+			   "65 networks", "error \"%s\"", err.detail);
+	}
+
+	/* Prefix edges inside a byte, IPv4 and IPv6. */
+	{
+		struct scim_error err = { 0 };
+		static const struct {
+			const char *address;
+			bool inside;
+		} edges[] = {
+			{ "192.168.0.0", true }, { "192.168.1.255", true },
+			{ "192.168.2.0", false }, { "192.167.255.255", false },
+			{ "2001:db8:7fff::1", true }, { "2001:db8:8000::", false },
+			{ "::ffff:192.168.1.1", true }, { "::192.168.1.1", false },
+		};
+
+		address_networks_parse("192.168.0.0/23 2001:db8::/33", &networks, &err);
+		for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+			unit_check(address_parse(edges[i].address, strlen(edges[i].address), &addr) &&
+					   address_networks_contain(&networks, &addr) == edges[i].inside,
+				   edges[i].address, "want %s the networks",
+				   edges[i].inside ? "inside" : "outside");
+	}
+}
+
+/* SCIM_TRUSTED_PROXIES as the worker reads it: a malformed value trusts nobody. */
+static void test_trusted_proxies_setting(void)
+{
+	struct settings s;
+
+	unsetenv("SCIM_TRUSTED_PROXIES");
+	settings_load(&s);
+	unit_check(s.trusted_proxies.count == 0, "setting unset", "%zu networks",
+		   s.trusted_proxies.count);
+	setenv("SCIM_TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32", 1);
+	settings_load(&s);
+	unit_check(s.trusted_proxies.count == 2, "setting with two networks", "%zu networks",
+		   s.trusted_proxies.count);
+	printf("(an error line about SCIM_TRUSTED_PROXIES is expected next)\n");
+	fflush(stdout);
+	setenv("SCIM_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/800", 1);
+	settings_load(&s);
+	unit_check(s.trusted_proxies.count == 0, "malformed setting", "%zu networks",
+		   s.trusted_proxies.count);
+	unsetenv("SCIM_TRUSTED_PROXIES");
+}
+
+/* SCIM_BASE_URL, the workers' URL and the Tenant URL scimctl shows. */
+static void test_base_url_setting(void)
+{
+	struct settings s;
+
+	setenv("SCIM_BASE_URL", "https://scim.example.com/scim/v2//", 1);
+	settings_load(&s);
+	unit_check(strcmp(s.base_url, "https://scim.example.com/scim/v2") == 0,
+		   "base URL without trailing slashes", "got \"%s\"", s.base_url);
+	unsetenv("SCIM_BASE_URL");
+	settings_load(&s);
+	unit_check(strcmp(s.base_url, "") == 0, "base URL unset", "got \"%s\"", s.base_url);
 }
 
 /* ---- lookups ---- */
@@ -802,6 +1000,10 @@ static void test_resource_type_json(void)
 int main(void)
 {
 	test_sha256();
+	test_client_address();
+	test_networks();
+	test_trusted_proxies_setting();
+	test_base_url_setting();
 	test_find();
 	test_resolve();
 	test_split();
