@@ -16,6 +16,15 @@ def _bulk(c, operations, **extra):
     return r.json["Operations"]
 
 
+def _group_post(bulk_id, name, member):
+    """POST of group `name` (None: without displayName) whose member is the
+    group with bulkId `member`."""
+    data = {"schemas": [GROUP_SCHEMA], "members": [{"type": "Group", "value": "bulkId:" + member}]}
+    if name is not None:
+        data["displayName"] = name
+    return {"method": "POST", "path": "/Groups", "bulkId": bulk_id, "data": data}
+
+
 def _user(name, **extra):
     body = {"schemas": [USER_SCHEMA], "userName": name}
     body.update(extra)
@@ -107,12 +116,8 @@ def test_groups_that_are_members_of_each_other(ctx):
     """RFC 7644 3.7.1: circular references are resolved, not refused."""
     c = ctx.new_tenant()
     ops = _bulk(c, [
-        {"method": "POST", "path": "/Groups", "bulkId": "a", "data": {
-            "schemas": [GROUP_SCHEMA], "displayName": "bk-a",
-            "members": [{"type": "Group", "value": "bulkId:b"}]}},
-        {"method": "POST", "path": "/Groups", "bulkId": "b", "data": {
-            "schemas": [GROUP_SCHEMA], "displayName": "bk-b",
-            "members": [{"type": "Group", "value": "bulkId:a"}]}},
+        _group_post("a", "bk-a", "b"),
+        _group_post("b", "bk-b", "a"),
     ])
     assert [o["status"] for o in ops] == ["201", "201"], ops
     a, b = (o["location"].rsplit("/", 1)[1] for o in ops)
@@ -122,6 +127,47 @@ def test_groups_that_are_members_of_each_other(ctx):
     assert [m["value"] for m in gb.json["members"]] == [a], gb.json
     for o, g in zip(ops, (ga, gb)):
         assert o["version"] == g.headers["etag"], "the version after the members were added"
+
+
+def test_a_cycle_that_fails_leaves_nothing(ctx):
+    """The group created without its members is deleted again when they
+    cannot be added (3.7.1), and a group cannot hold itself."""
+    c = ctx.new_tenant()
+    ops = _bulk(c, [
+        _group_post("a", "bk-a", "b"),
+        _group_post("b", None, "a"),
+        _group_post("self", "bk-self", "self"),
+    ])
+    assert [o["status"] for o in ops] == ["409", "400", "400"], ops
+    assert all("location" not in o for o in ops), ops
+    r = expect_status(c.get("/Groups"), 200)
+    assert r.json["totalResults"] == 0, "no group may stay behind: %r" % r.json
+
+
+def test_a_cycle_keeps_the_request_order(ctx):
+    """The members held back are added before a later operation on the group."""
+    c = ctx.new_tenant()
+    ops = _bulk(c, [
+        _group_post("a", "bk-oa", "b"),
+        _group_post("b", "bk-ob", "a"),
+        {"method": "PUT", "path": "/Groups/bulkId:a", "data": {
+            "schemas": [GROUP_SCHEMA], "displayName": "bk-oa", "members": []}},
+    ], failOnErrors=1)
+    assert [o["status"] for o in ops] == ["201", "201", "200"], ops
+    a = ops[0]["location"].rsplit("/", 1)[1]
+    g = expect_status(c.get("/Groups/" + a), 200)
+    assert g.json.get("members", []) == [], "the PUT came last: %r" % g.json
+    assert ops[2]["version"] == g.headers["etag"], ops
+
+
+def test_only_values_are_references(ctx):
+    c = ctx.new_tenant()
+    ops = _bulk(c, [
+        {"method": "POST", "path": "/Users", "bulkId": "u", "data": _user("bulkId:u", title="bulkId:u")},
+    ])
+    assert ops[0]["status"] == "201", ops
+    u = expect_status(c.get(ops[0]["location"].split("/scim/v2", 1)[1]), 200).json
+    assert u["userName"] == "bulkId:u" and u["title"] == "bulkId:u", u
 
 
 def test_bad_references(ctx):
@@ -163,11 +209,13 @@ def test_bulk_request_errors(ctx):
     assert r.json["totalResults"] == 0, "a refused bulk request runs nothing"
     ops = _bulk(c, [
         {"method": "GET", "path": "/Users"},
-        {"method": "POST", "path": "/Bulk", "data": {"schemas": [BULK_REQUEST], "Operations": []}},
-        {"method": "POST", "path": "/Nowhere", "data": {}},
-        {"method": "post", "path": "/Users", "data": _user("bk-lower")},
+        {"method": "POST", "path": "/Bulk", "bulkId": "bulk",
+         "data": {"schemas": [BULK_REQUEST], "Operations": []}},
+        {"method": "POST", "path": "/Nowhere", "bulkId": "nowhere", "data": {}},
+        {"method": "post", "path": "/Users", "bulkId": "l", "data": _user("bk-lower")},
+        {"method": "POST", "path": "/Users", "data": _user("bk-no-bulk-id")},
     ])
-    assert [o["status"] for o in ops] == ["400", "400", "404", "201"], ops
+    assert [o["status"] for o in ops] == ["400", "400", "404", "201", "400"], ops
     assert ops[3]["method"] == "POST"
 
 
