@@ -688,15 +688,15 @@ static bool patch_set_multi(struct patch_ctx *ctx, enum patch_op op,
 		container_tidy(container, t->attr->name);
 		return true;
 	}
-	/* add appends, skipping values already there (RFC 7644 3.5.2.1). */
-	if (json_array_size(array) + json_array_size(values) > RESOURCE_MAX_VALUES) {
-		json_decref(values);
-		return patch_fail(ctx, SCIM_INVALID_VALUE, "\"%s\" can hold at most %d values",
-				  t->attr->name, RESOURCE_MAX_VALUES);
-	}
+	/* add appends, skipping values already there (RFC 7644 3.5.2.1); the
+	 * limit counts what is there after (both sides are at most the limit,
+	 * value_multi, so the search stays bounded). */
 	json_array_foreach(values, i, v)
 		primary_enforce(t->attr, array, values_add(t->attr, array, json_incref(v)));
 	json_decref(values);
+	if (json_array_size(array) > RESOURCE_MAX_VALUES)
+		return patch_fail(ctx, SCIM_INVALID_VALUE, "\"%s\" can hold at most %d values",
+				  t->attr->name, RESOURCE_MAX_VALUES);
 	return true;
 }
 

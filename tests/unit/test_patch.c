@@ -18,6 +18,7 @@
 #include "error.h"
 #include "filter.h"
 #include "patch.h"
+#include "resource.h"
 #include "schema.h"
 #include "unit.h"
 
@@ -1024,6 +1025,44 @@ static void test_operation_limit(void)
 }
 
 /* patch_result_clear() resets the result and may run twice. */
+/* An add to a full attribute: a value already there changes nothing, a
+ * new one is past the limit. */
+static void test_value_limit(void)
+{
+	json_t *roles = json_array();
+	json_t *doc = json_pack("{s:s, s:o}", "userName", "a", "roles", roles);
+	const char *values[] = { "r0", "R999", "new" };
+	int i;
+
+	for (i = 0; i < RESOURCE_MAX_VALUES; i++)
+		json_array_append_new(roles, json_pack("{s:s+}", "value", "r", i == 0 ? "0" :
+						       i == RESOURCE_MAX_VALUES - 1 ? "999" : "x"));
+	for (i = 0; i < 3; i++) {
+		json_t *body = json_pack("{s:[{s:s, s:s, s:[{s:s}]}]}", "Operations", "op", "add",
+					 "path", "roles", "value", "value", values[i]);
+		struct patch_result result;
+		struct scim_error err;
+		bool ok;
+
+		error_clear(&err);
+		ok = patch_apply(doc, body, &resource_type_user, &result, &err);
+		if (i < 2)
+			unit_check(ok && !result.changed &&
+				   json_array_size(json_object_get(result.doc, "roles")) ==
+				   RESOURCE_MAX_VALUES, values[i],
+				   "a value already there in a full attribute: got %d %s",
+				   err.status, err.detail);
+		else
+			unit_check(!ok && err.status == 400 && strstr(err.detail, "at most") != NULL,
+				   values[i], "a new value in a full attribute: got %d %s",
+				   err.status, err.detail);
+		if (ok)
+			patch_result_clear(&result);
+		json_decref(body);
+	}
+	json_decref(doc);
+}
+
 static void test_result_clear(void)
 {
 	json_t *doc = json_pack("{s:s}", "userName", "a");
@@ -1050,6 +1089,7 @@ int main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_operation_limit();
+	test_value_limit();
 	test_result_clear();
 	return unit_finish("patch");
 }
