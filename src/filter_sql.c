@@ -830,26 +830,30 @@ static bool derived(struct translation *t, const struct schema_def *schema,
 	       (t->rt == &resource_type_group && strcmp(attr->name, "members") == 0);
 }
 
+/* Does translate_derived() answer `attr[.sub] op value` from indexes? */
+static bool derived_indexed(const struct attr_def *sub, enum filter_op op,
+			    const struct filter_value *value)
+{
+	if (sub != NULL && strcmp(sub->name, "value") != 0)
+		return false;
+	return op == FILTER_PR || (op == FILTER_EQ && value->kind == FILTER_VALUE_STRING);
+}
+
 /*
  * members (Group) and groups (User) are rows of group_members, not part of
  * the document. Their value is a resource id: eq on it (Entra's reference
  * check `id eq "g" and members eq "u"`, or members[value eq "u"]) and pr are
- * answered from the membership table's unique indexes; other tests are not
- * offered. A user's groups include those reached through nested groups, as
- * resource_render()'s caller shows them.
+ * answered from the membership table's unique indexes (derived_indexed());
+ * other tests read the elements (derived_elements_open()). A user's groups
+ * include those reached through nested groups, as the handlers show them.
  */
-static bool translate_derived(struct translation *t, const struct attr_def *attr,
-			      const struct attr_def *sub, enum filter_op op,
+static bool translate_derived(struct translation *t, enum filter_op op,
 			      const struct filter_value *value)
 {
 	bool members = t->rt == &resource_type_group;
 	const char *id = value->kind == FILTER_VALUE_STRING ? value->text : NULL;
-	const char *p;
 	int n;
 
-	if (sub != NULL && strcmp(sub->name, "value") != 0)
-		return invalid(t, "filtering on %s.%s is not supported: use %s.value",
-			       attr->name, sub->name, attr->name);
 	if (op == FILTER_PR) {
 		sql_query_append(t->q, members
 			? "EXISTS (SELECT 1 FROM group_members m"
@@ -858,13 +862,9 @@ static bool translate_derived(struct translation *t, const struct attr_def *attr
 			  " WHERE m.tenant_id = r.tenant_id AND m.user_id = r.id)");
 		return true;
 	}
-	if (op != FILTER_EQ || id == NULL)
-		return invalid(t, "%s can be filtered with eq on its value, or pr", attr->name);
-	/* Ids are lower-case UUIDs, compared exactly (caseExact): nothing else
-	 * is anybody's id. */
-	for (p = id; *p != '\0' && !(*p >= 'A' && *p <= 'F'); p++)
-		;
-	if (!resource_id_valid(id) || *p != '\0') {
+	/* The value is an id, a UUID; it ignores case (caseExact false) as the
+	 * uuid type does. Nothing else is anybody's id. */
+	if (!resource_id_valid(id)) {
 		sql_query_append(t->q, "false");
 		return true;
 	}
@@ -934,6 +934,52 @@ static void elements_open(struct translation *t, const char *array, bool texts, 
 	snprintf(alias, 32, "e%d.v", n);
 }
 
+/*
+ * "Some element of derived attribute `attr` ...": members (Group) or groups
+ * (User) rendered from the membership table as the handlers render them
+ * (handlers_groups.c, handlers_users.c), as jsonb elements; opens EXISTS
+ * and returns the element's alias. The indexed forms are translate_derived's.
+ */
+static bool derived_elements_open(struct translation *t, const struct attr_def *attr,
+				  char alias[32])
+{
+	int n;
+
+	if (!base_url_param(t, "members and groups"))
+		return false;
+	n = ++t->aliases;
+	if (strcmp(attr->name, "members") == 0)
+		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM (SELECT jsonb_strip_nulls("
+				  "jsonb_build_object('value', x.id, '$ref', $%d || x.endpoint || x.id,"
+				  " 'type', x.type, 'display', x.display)) FROM (SELECT"
+				  " coalesce(m.user_id, m.member_group_id)::text AS id,"
+				  " CASE WHEN m.user_id IS NOT NULL THEN '/Users/' ELSE '/Groups/' END"
+				  " AS endpoint,"
+				  " CASE WHEN m.user_id IS NOT NULL THEN 'User' ELSE 'Group' END AS type,"
+				  " coalesce(u.display_name, u.user_name, g.display_name) AS display"
+				  " FROM group_members m"
+				  " LEFT JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id"
+				  " LEFT JOIN groups g ON g.tenant_id = m.tenant_id"
+				  " AND g.id = m.member_group_id"
+				  " WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id) x) e%d(v) WHERE ",
+				  t->base_param, n);
+	else
+		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM (SELECT jsonb_strip_nulls("
+				  "jsonb_build_object('value', x.id::text,"
+				  " '$ref', $%d || '/Groups/' || x.id::text, 'display', gr.display_name,"
+				  " 'type', CASE WHEN x.direct THEN 'direct' ELSE 'indirect' END))"
+				  " FROM (WITH RECURSIVE g(id, direct) AS ("
+				  "SELECT m.group_id, true FROM group_members m"
+				  " WHERE m.tenant_id = r.tenant_id AND m.user_id = r.id"
+				  " UNION SELECT m.group_id, false FROM g JOIN group_members m"
+				  " ON m.tenant_id = r.tenant_id AND m.member_group_id = g.id)"
+				  " SELECT id, bool_or(direct) AS direct FROM g GROUP BY id) x"
+				  " JOIN groups gr ON gr.tenant_id = r.tenant_id AND gr.id = x.id) e%d(v)"
+				  " WHERE ", t->base_param, n);
+	snprintf(alias, 32, "e%d.v", n);
+	return true;
+}
+
 /* A comparison inside brackets: a sub-attribute of the element. */
 static bool translate_element_compare(struct translation *t, const struct filter_node *node)
 {
@@ -977,6 +1023,7 @@ static bool translate_compare(struct translation *t, const struct filter_node *n
 	char object[160];
 	char array[256];
 	char alias[32];
+	bool is_derived;
 	json_t *value;
 
 	if (t->in_element)
@@ -990,8 +1037,9 @@ static bool translate_compare(struct translation *t, const struct filter_node *n
 		return invalid(t, "unknown attribute \"%s%s%s\" in filter", path->attr,
 			       path->sub ? "." : "", path->sub ? path->sub : "");
 	}
-	if (derived(t, ap.schema, ap.attr))
-		return translate_derived(t, ap.attr, ap.sub, node->op, &node->value);
+	is_derived = derived(t, ap.schema, ap.attr);
+	if (is_derived && derived_indexed(ap.sub, node->op, &node->value))
+		return translate_derived(t, node->op, &node->value);
 	if (!leaf_select(t, node, ap.attr, &ap.sub))
 		return false;
 	def = ap.sub != NULL ? ap.sub : ap.attr;
@@ -1017,7 +1065,9 @@ static bool translate_compare(struct translation *t, const struct filter_node *n
 
 	container(t, ap.schema, object, sizeof(object));
 	/* eq on the document (not a column): the containment index. */
-	if (node->op == FILTER_EQ && !o.presence && ap.sub != NULL) {
+	if (is_derived) {
+		/* Not in the document. */
+	} else if (node->op == FILTER_EQ && !o.presence && ap.sub != NULL) {
 		json_t *element = json_object();
 
 		if (containment_add(element, ap.attr, ap.sub, &node->value) &&
@@ -1050,7 +1100,10 @@ static bool translate_compare(struct translation *t, const struct filter_node *n
 	} else {
 		/* Multi-valued: some value matches (RFC 7644 3.4.2.2). */
 		snprintf(array, sizeof(array), "%s->'%s'", object, ap.attr->name);
-		elements_open(t, array, ap.attr->type != ATTR_COMPLEX, alias);
+		if (!is_derived)
+			elements_open(t, array, ap.attr->type != ATTR_COMPLEX, alias);
+		else if (!derived_elements_open(t, ap.attr, alias))
+			return false;
 		if (ap.attr->type != ATTR_COMPLEX) {
 			/* Elements as text: a boolean is 'true' or 'false'. */
 			memset(&leaf, 0, sizeof(leaf));
@@ -1090,6 +1143,7 @@ static bool translate_value_path(struct translation *t, const struct filter_node
 	char array[256];
 	char alias[32];
 	json_t *element;
+	bool is_derived;
 	bool ok;
 
 	if (t->in_element)
@@ -1099,16 +1153,13 @@ static bool translate_value_path(struct translation *t, const struct filter_node
 	if (ap.attr->type != ATTR_COMPLEX || ap.attr->sub_attrs == NULL)
 		return invalid(t, "%s is not a complex attribute: it takes no value filter",
 			       ap.attr->name);
-	if (derived(t, ap.schema, ap.attr)) {
-		/* members[value eq "u"]: the one bracket form a membership takes. */
-		const struct filter_node *inner = node->left;
-
-		if (node->has_sub_compare || inner->kind != FILTER_COMPARE ||
-		    inner->path.urn != NULL || inner->path.sub != NULL ||
-		    strcasecmp(inner->path.attr, "value") != 0)
-			return invalid(t, "%s takes only the value filter %s[value eq \"id\"]",
-				       ap.attr->name, ap.attr->name);
-		return translate_derived(t, ap.attr, NULL, inner->op, &inner->value);
+	is_derived = derived(t, ap.schema, ap.attr);
+	if (is_derived && !node->has_sub_compare && node->left->kind == FILTER_COMPARE &&
+	    node->left->path.urn == NULL && node->left->path.sub == NULL &&
+	    strcasecmp(node->left->path.attr, "value") == 0 &&
+	    derived_indexed(NULL, node->left->op, &node->left->value)) {
+		/* members[value eq "u"]: from the membership table's indexes. */
+		return translate_derived(t, node->left->op, &node->left->value);
 	}
 	if (node->has_sub_compare) {
 		sub = schema_find_attr(ap.attr->sub_attrs, node->sub_attr, strlen(node->sub_attr));
@@ -1119,7 +1170,7 @@ static bool translate_value_path(struct translation *t, const struct filter_node
 
 	/* The Entra lookup: every test an eq that the containment index answers. */
 	element = json_object();
-	if (ap.schema != NULL && containment_collect(node->left, ap.attr, element) &&
+	if (ap.schema != NULL && !is_derived && containment_collect(node->left, ap.attr, element) &&
 	    (sub == NULL || (node->op == FILTER_EQ && sub->type != ATTR_COMPLEX &&
 			     containment_add(element, ap.attr, sub, &node->value))) &&
 	    containment_selective(ap.attr, element)) {
@@ -1140,6 +1191,12 @@ static bool translate_value_path(struct translation *t, const struct filter_node
 	if (ap.schema == NULL) {
 		/* meta: one object, rendered from the columns. */
 		sql_query_append(t->q, "(");
+	} else if (is_derived) {
+		if (!derived_elements_open(t, ap.attr, alias)) {
+			t->in_element = false;
+			return false;
+		}
+		t->element = alias;
 	} else {
 		container(t, ap.schema, object, sizeof(object));
 		snprintf(array, sizeof(array), "%s->'%s'", object, ap.attr->name);

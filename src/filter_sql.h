@@ -16,6 +16,11 @@
  * (emails[type eq "work"].value eq "x", title eq "x") uses the containment
  * index on the document; userName co uses the trigram index when pg_trgm is
  * installed. Needs scim_fold() and the indexes of sql/002_filter_indexes.sql.
+ *
+ * A group's members and a user's groups (nested ones included) come from the
+ * membership table, as the handlers render them: `members eq "id"`, `members
+ * pr` and `members[value eq "id"]` use its indexes (Entra's reference check),
+ * any other test reads the elements of each resource it considers.
  */
 #ifndef SCIM_FILTER_SQL_H
 #define SCIM_FILTER_SQL_H
@@ -30,9 +35,9 @@
 /*
  * Append the condition for `node` to `q`. On error returns false with err
  * set to 400 invalidFilter (unknown attribute, operator that does not apply
- * to the attribute's type, or a form not supported: the derived User groups
- * and Group members, and meta.location and the manager's $ref, which are
- * rendered from the base URL: see filter_sql_with_base()).
+ * to the attribute's type, or a form not supported: what is rendered from
+ * the base URL, meta.location, the manager's $ref and every part of members
+ * and groups but their indexed forms: see filter_sql_with_base()).
  */
 bool filter_sql(const struct filter_node *node, const struct resource_type_def *rt,
 		struct sql_query *q, struct scim_error *err);

@@ -437,6 +437,107 @@ static void dataset_load(struct rng *r, struct store *store, struct dataset *set
 	}
 }
 
+/* ---- memberships, rendered as the handlers render them ---- */
+
+/* Some users, now and then a group (nested groups, loops included), in
+ * each group. Stored through the store, as PATCH and POST store them. */
+static void memberships_load(struct rng *r, struct store *store, const struct dataset *users,
+			     const struct dataset *groups)
+{
+	struct scim_error err;
+	long long added;
+	int i;
+	int n;
+
+	for (i = 0; i < groups->count; i++) {
+		json_t *members = json_array();
+
+		for (n = (int)pick(r, 6); n > 0 && users->count > 0; n--)
+			json_array_append_new(members, json_pack("{s:s}", "value",
+				users->items[pick(r, (unsigned)users->count)].id));
+		if (chance(r, 30) && groups->count > 1) {
+			int other = (int)pick(r, (unsigned)groups->count);
+
+			if (other != i)
+				json_array_append_new(members, json_pack("{s:s, s:s}", "value",
+					groups->items[other].id, "type", "Group"));
+		}
+		error_clear(&err);
+		if (!store_group_members_add(store, tenant_id, groups->items[i].id, members, &added,
+					     &err)) {
+			fprintf(stderr, "differential: members not stored: %s\n", err.detail);
+			exit(1);
+		}
+		json_decref(members);
+	}
+}
+
+/* As handlers_groups.c's member_object() with every field. */
+static void member_render(void *arg, const char *id, const char *type, const char *display)
+{
+	char ref[256];
+
+	snprintf(ref, sizeof(ref), "%s/%s/%s", BASE_URL,
+		 strcmp(type, "Group") == 0 ? "Groups" : "Users", id);
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s?}", "value", id, "$ref", ref,
+					     "type", type, "display", display));
+}
+
+/* As handlers_users.c's add_user_group(). */
+static void user_group_render(void *arg, const char *user_id, const char *group_id,
+			      const char *display, bool direct)
+{
+	json_t *groups = json_object_get(arg, user_id);
+	char ref[256];
+
+	snprintf(ref, sizeof(ref), "%s/Groups/%s", BASE_URL, group_id);
+	json_array_append_new(groups, json_pack("{s:s, s:s, s:s?, s:s}", "value", group_id,
+						"$ref", ref, "display", display,
+						"type", direct ? "direct" : "indirect"));
+}
+
+/* Add a group's members (always, [] when none) and a user's groups (when
+ * there are some) to the rendered resources, as GET shows them. */
+static void memberships_render(struct store *store, struct dataset *users,
+			       struct dataset *groups)
+{
+	const char **ids = calloc((size_t)users->count + 1, sizeof(*ids));
+	json_t *by_id = json_object();
+	struct scim_error err;
+	int i;
+
+	if (ids == NULL)
+		abort();
+	error_clear(&err);
+	for (i = 0; i < groups->count; i++) {
+		json_t *members = json_array();
+
+		if (!store_group_members_each(store, tenant_id, groups->items[i].id, member_render,
+					      members, &err)) {
+			fprintf(stderr, "differential: members not read: %s\n", err.detail);
+			exit(1);
+		}
+		json_object_set_new(groups->items[i].rendered, "members", members);
+	}
+	for (i = 0; i < users->count; i++) {
+		ids[i] = users->items[i].id;
+		json_object_set_new(by_id, ids[i], json_array());
+	}
+	if (!store_user_groups(store, tenant_id, ids, users->count, user_group_render, by_id,
+			       &err)) {
+		fprintf(stderr, "differential: groups not read: %s\n", err.detail);
+		exit(1);
+	}
+	for (i = 0; i < users->count; i++) {
+		json_t *list = json_object_get(by_id, ids[i]);
+
+		if (json_array_size(list) > 0)
+			json_object_set(users->items[i].rendered, "groups", list);
+	}
+	json_decref(by_id);
+	free(ids);
+}
+
 /* ---- literals seen in the data ---- */
 
 static void pool_add(struct dataset *set, const char *path, const json_t *value)
@@ -598,6 +699,11 @@ static const struct attribute user_attributes[] = {
 	{ ENTERPRISE, "manager.value", KIND_STRING, NULL, 0 },
 	{ ENTERPRISE, "manager.$ref", KIND_STRING, NULL, 2 },
 	{ ENTERPRISE, "manager.displayName", KIND_STRING, "name.givenName", 0 },
+	{ NULL, "groups", KIND_COMPLEX, "groups.value", 1 },
+	{ NULL, "groups.value", KIND_STRING, NULL, 1 },
+	{ NULL, "groups.display", KIND_STRING, NULL, 0 },
+	{ NULL, "groups.type", KIND_STRING, NULL, 0 },
+	{ NULL, "groups.$ref", KIND_STRING, NULL, 0 },
 	{ NULL, "nosuch", KIND_UNKNOWN, "title", 0 },
 	{ NULL, "name.nosuch", KIND_UNKNOWN, "title", 0 },
 	{ NULL, "emails.nosuch", KIND_UNKNOWN, "title", 0 },
@@ -617,6 +723,11 @@ static const struct attribute group_attributes[] = {
 	{ NULL, "meta.resourceType", KIND_STRING, NULL, 0 },
 	{ NULL, "meta.location", KIND_STRING, NULL, 2 },
 	{ NULL, "meta.version", KIND_STRING, NULL, 0 },
+	{ NULL, "members", KIND_COMPLEX, "members.value", 2 },
+	{ NULL, "members.value", KIND_STRING, NULL, 2 },
+	{ NULL, "members.display", KIND_STRING, NULL, 1 },
+	{ NULL, "members.type", KIND_STRING, NULL, 0 },
+	{ NULL, "members.$ref", KIND_STRING, NULL, 0 },
 	{ NULL, "userName", KIND_UNKNOWN, "displayName", 0 },
 	{ NULL, "active", KIND_UNKNOWN, "displayName", 0 },
 };
@@ -645,12 +756,16 @@ static const struct value_path user_value_paths[] = {
 	  { KIND_STRING, KIND_STRING, KIND_STRING } },
 	{ NULL, "meta", { "created", "lastModified", "version", "resourceType", "location", NULL },
 	  { KIND_DATETIME, KIND_DATETIME, KIND_STRING, KIND_STRING, KIND_STRING } },
+	{ NULL, "groups", { "value", "display", "type", "$ref", NULL },
+	  { KIND_STRING, KIND_STRING, KIND_STRING, KIND_STRING } },
 	{ NULL, "userName", { "value", NULL }, { KIND_UNKNOWN } },
 };
 
 static const struct value_path group_value_paths[] = {
 	{ NULL, "meta", { "created", "lastModified", "version", "resourceType", "location", NULL },
 	  { KIND_DATETIME, KIND_DATETIME, KIND_STRING, KIND_STRING, KIND_STRING } },
+	{ NULL, "members", { "value", "display", "type", "$ref", NULL },
+	  { KIND_STRING, KIND_STRING, KIND_STRING, KIND_STRING } },
 	{ NULL, "displayName", { "value", NULL }, { KIND_UNKNOWN } },
 };
 
@@ -1261,6 +1376,8 @@ int main(int argc, char **argv)
 	data_rng.state = seed;
 	dataset_load(&data_rng, store, &users, (int)nusers);
 	dataset_load(&data_rng, store, &groups, (int)(nusers / 5 + 1));
+	memberships_load(&data_rng, store, &users, &groups);
+	memberships_render(store, &users, &groups);
 	pools_collect(&users);
 	pools_collect(&groups);
 
