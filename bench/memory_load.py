@@ -21,7 +21,8 @@ def q(text):
 
 
 def round_of_requests(c, i):
-    """Ten-odd requests: the Entra cycle for one user plus bad input."""
+    """Fifteen-odd requests: the Entra cycle for one user, bad input, and
+    groups through /Bulk."""
     name = f"mem{i}@example.com"
     status, payload, _ = c.send("POST", "/Users", {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -42,6 +43,21 @@ def round_of_requests(c, i):
     c.send("GET", "/Users?filter=" + q('userName eq "a" and (title co "b"'))
     c.send("GET", "/Users/not-a-uuid")
     c.send("PATCH", f"/Users/{uid}", {"Operations": [{"op": "remove"}]})
+    # groups through /Bulk: two that hold each other and the user; a filter
+    # on their members; then gone
+    group = "urn:ietf:params:scim:schemas:core:2.0:Group"
+    status, payload, _ = c.send("POST", "/Bulk", {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
+            {"method": "POST", "path": "/Groups", "bulkId": "a", "data": {
+                "schemas": [group], "displayName": f"mem-a{i}",
+                "members": [{"value": "bulkId:b"}, {"value": uid}]}},
+            {"method": "POST", "path": "/Groups", "bulkId": "b", "data": {
+                "schemas": [group], "displayName": f"mem-b{i}", "members": [{"value": "bulkId:a"}]}}]})
+    c.send("GET", "/Groups?filter=" + q(f'members[type eq "User" and display eq "{name}"]')
+           + "&excludedAttributes=members")
+    for op in json.loads(payload)["Operations"] if status == 200 else []:
+        if "location" in op:
+            c.send("DELETE", "/Groups/" + op["location"].rsplit("/", 1)[1])
     c.send("DELETE", f"/Users/{uid}")
 
 
