@@ -190,6 +190,8 @@ static void channel_write_fn(void *out, const char *data, size_t len)
 	channel_write(out, data, len);
 }
 
+static void write_unavailable(const struct channel *ch);
+
 static void write_response(const struct channel *ch, const struct http_response *resp)
 {
 	char head[2048];
@@ -224,21 +226,40 @@ static void write_response(const struct channel *ch, const struct http_response 
 				      "Content-Length: %zu\r\n", body_len);
 	}
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
-	channel_write(ch, head, (size_t)n);
 	if (body != NULL && streaming && body_len >= 2) {
-		/* {...} becomes {...,"key":<streamed>} */
-		channel_write(ch, body, body_len - 1);
-		channel_write(ch, body_len > 2 ? ",\"" : "\"", body_len > 2 ? 2 : 1);
-		channel_write(ch, resp->stream.key, strlen(resp->stream.key));
-		channel_write(ch, "\":", 2);
-		if (!resp->stream.produce(resp->stream.arg, channel_write_fn, (void *)ch))
+		switch (http_send_streamed(resp, head, (size_t)n, body, body_len, channel_write_fn,
+					   (void *)ch)) {
+		case HTTP_STREAM_SENT:
+			break;
+		case HTTP_STREAM_UNSENT:
+			log_msg(LOG_WARNING, "%s could not be read: answered 503", resp->stream.key);
+			write_unavailable(ch);
+			break;
+		case HTTP_STREAM_CUT:
 			log_msg(LOG_ERROR, "response cut short: %s could not be read",
 				resp->stream.key);
-		channel_write(ch, "}", 1);
-	} else if (body != NULL) {
-		channel_write(ch, body, body_len);
+			break;
+		}
+	} else {
+		channel_write(ch, head, (size_t)n);
+		if (body != NULL)
+			channel_write(ch, body, body_len);
 	}
 	free(body);
+}
+
+/* A stream that failed before anything was sent: the database went away
+ * after the handler's queries. */
+static void write_unavailable(const struct channel *ch)
+{
+	struct http_response resp = { 0 };
+	struct scim_error err;
+
+	error_clear(&err);
+	error_set(&err, 503, NULL, "the database is unavailable; try again later");
+	http_response_error(&resp, &err);
+	write_response(ch, &resp);
+	http_response_clear(&resp);
 }
 
 static double elapsed_ms(const struct timespec *start)

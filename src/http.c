@@ -117,6 +117,58 @@ void http_request_clear(struct http_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
+/* What http_send_streamed() writes through: held back until it is full. */
+struct held_output {
+	http_write_fn write;
+	void *out;
+	char *held;
+	size_t len;
+	bool sent; /* the held bytes went: everything goes straight on */
+};
+
+static void held_write(void *arg, const char *data, size_t len)
+{
+	struct held_output *h = arg;
+
+	if (!h->sent && h->len + len <= HTTP_STREAM_HOLD) {
+		memcpy(h->held + h->len, data, len);
+		h->len += len;
+		return;
+	}
+	if (!h->sent) {
+		h->write(h->out, h->held, h->len);
+		h->sent = true;
+	}
+	h->write(h->out, data, len);
+}
+
+enum http_stream_outcome http_send_streamed(const struct http_response *resp, const char *head,
+					    size_t head_len, const char *body, size_t body_len,
+					    http_write_fn write, void *out)
+{
+	struct held_output h = { .write = write, .out = out, .held = malloc(HTTP_STREAM_HOLD) };
+	bool ok;
+
+	if (h.held == NULL)
+		abort();
+	held_write(&h, head, head_len);
+	/* {...} becomes {...,"key":<streamed>} */
+	held_write(&h, body, body_len - 1);
+	held_write(&h, body_len > 2 ? ",\"" : "\"", body_len > 2 ? 2 : 1);
+	held_write(&h, resp->stream.key, strlen(resp->stream.key));
+	held_write(&h, "\":", 2);
+	ok = resp->stream.produce(resp->stream.arg, held_write, &h);
+	if (!ok && !h.sent) {
+		free(h.held);
+		return HTTP_STREAM_UNSENT;
+	}
+	held_write(&h, "}", 1);
+	if (!h.sent)
+		write(out, h.held, h.len);
+	free(h.held);
+	return ok ? HTTP_STREAM_SENT : HTTP_STREAM_CUT;
+}
+
 void http_response_clear(struct http_response *resp)
 {
 	if (resp->stream.release != NULL)

@@ -65,6 +65,27 @@ struct http_response {
 	struct http_stream stream; /* produce is NULL when nothing is streamed */
 };
 
+/* Bytes of a streamed response held back before any is sent. */
+#define HTTP_STREAM_HOLD 65536
+
+enum http_stream_outcome {
+	HTTP_STREAM_SENT,     /* all of it */
+	HTTP_STREAM_UNSENT,   /* the stream failed early: nothing was sent */
+	HTTP_STREAM_CUT,      /* the stream failed after the first bytes went */
+};
+
+/*
+ * Send `head` (status and headers) and `body` (the response's JSON, an
+ * object) with resp->stream's member added as it is produced:
+ * {...,"key":<stream>}. The first HTTP_STREAM_HOLD bytes are held back, so
+ * that a stream that fails within them (the database went away) sends
+ * nothing and the caller can still answer with an error; most groups'
+ * members fit. Past them a failure can only cut the response short.
+ */
+enum http_stream_outcome http_send_streamed(const struct http_response *resp, const char *head,
+					    size_t head_len, const char *body, size_t body_len,
+					    http_write_fn write, void *out);
+
 /* Decode a raw query string into req->query. False when it is not valid. */
 bool http_parse_query(struct http_request *req, const char *query_string);
 

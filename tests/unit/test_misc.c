@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "address.h"
+#include "http.h"
 #include "schema.h"
 #include "settings.h"
 #include "sha256.h"
@@ -997,6 +998,96 @@ static void test_resource_type_json(void)
 	json_decref(g);
 }
 
+/* http_send_streamed(): a stream that fails within the held bytes sends
+ * nothing; past them it is cut short; otherwise the body is whole. */
+struct sink {
+	char *data;
+	size_t len;
+};
+
+static void sink_write(void *out, const char *data, size_t len)
+{
+	struct sink *s = out;
+
+	s->data = realloc(s->data, s->len + len + 1);
+	if (s->data == NULL)
+		abort();
+	memcpy(s->data + s->len, data, len);
+	s->len += len;
+	s->data[s->len] = '\0';
+}
+
+struct elements {
+	int count; /* how many to write */
+	bool fail; /* then fail */
+};
+
+static bool produce_elements(void *arg, http_write_fn write, void *out)
+{
+	const struct elements *e = arg;
+	int i;
+
+	write(out, "[", 1);
+	for (i = 0; i < e->count; i++)
+		write(out, i ? ",\"0123456789abcdef\"" : "\"0123456789abcdef\"", i ? 19 : 18);
+	if (e->fail)
+		return false;
+	write(out, "]", 1);
+	return true;
+}
+
+static void test_send_streamed(void)
+{
+	static const struct {
+		int count;
+		bool fail;
+		enum http_stream_outcome want;
+	} cases[] = {
+		{ 3, false, HTTP_STREAM_SENT },
+		{ 10000, false, HTTP_STREAM_SENT },
+		{ 3, true, HTTP_STREAM_UNSENT },
+		{ 3000, true, HTTP_STREAM_UNSENT }, /* 57 KB: within the held bytes */
+		{ 10000, true, HTTP_STREAM_CUT },
+	};
+	const char *head = "Status: 200 OK\r\n\r\n";
+	const char *body = "{\"id\":\"g\"}";
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct elements e = { cases[i].count, cases[i].fail };
+		struct http_response resp = { 0 };
+		struct sink s = { 0 };
+		enum http_stream_outcome got;
+		char name[64];
+
+		snprintf(name, sizeof(name), "send streamed: %d elements%s", e.count,
+			 e.fail ? ", then a failure" : "");
+		resp.stream.key = "members";
+		resp.stream.produce = produce_elements;
+		resp.stream.arg = &e;
+		got = http_send_streamed(&resp, head, strlen(head), body, strlen(body), sink_write, &s);
+		if (!unit_check(got == cases[i].want, name, "outcome %d, want %d", got, cases[i].want))
+			goto next;
+		if (got == HTTP_STREAM_UNSENT) {
+			unit_check(s.len == 0, name, "%zu bytes were sent", s.len);
+		} else if (got == HTTP_STREAM_SENT) {
+			json_t *parsed = json_loads(s.data + strlen(head), 0, NULL);
+
+			unit_check(strncmp(s.data, head, strlen(head)) == 0 && parsed != NULL &&
+				   json_array_size(json_object_get(parsed, "members")) ==
+				   (size_t)e.count &&
+				   json_is_string(json_object_get(parsed, "id")),
+				   name, "not the whole body: %.80s", s.data);
+			json_decref(parsed);
+		} else {
+			unit_check(s.len > HTTP_STREAM_HOLD && strncmp(s.data, head, strlen(head)) == 0,
+				   name, "%zu bytes sent", s.len);
+		}
+next:
+		free(s.data);
+	}
+}
+
 int main(void)
 {
 	test_sha256();
@@ -1010,5 +1101,6 @@ int main(void)
 	test_tables();
 	test_schema_json();
 	test_resource_type_json();
+	test_send_streamed();
 	return unit_finish("misc");
 }
