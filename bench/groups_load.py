@@ -177,6 +177,16 @@ def main():
     distinct = len({m.get("value") for m in members})
     complete = all(m.get("value") and m.get("$ref") and m.get("type") == "User" and m.get("display")
                    for m in members)
+    # The same group found by POST /.search (across types), which streams too.
+    if peak_reset:
+        reset_peak(pid)
+    search_before = memory_kib(pid)
+    _, search_payload, t_search = c.send("POST", "/.search", {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": f'displayName eq "bench large {os.getpid()}"'}, expect=200)
+    search_after = memory_kib(pid)
+    found = json.loads(search_payload)["Resources"]
+    search_members = len(found[0].get("members") or []) if len(found) == 1 else -1
     if worker_pids(args.socket_dir) != [pid]:
         raise Failed("the worker was replaced during the run")
 
@@ -195,6 +205,8 @@ def main():
     print(f"full GET of the large group: {ms(t_get)}, {len(payload)} bytes, {len(members)} members "
           f"({distinct} distinct){'' if complete else ', SOME WITHOUT value/$ref/type/display'}")
     print(f"  GET with excludedAttributes=members: {ms(t_excluded)}")
+    print(f"  POST /.search finding it: {ms(t_search)}, {len(search_payload)} bytes, {search_members} "
+          f"members; worker VmHWM {search_before['VmHWM']} -> {search_after['VmHWM']} KiB")
     print(f"worker {pid}: VmHWM {before['VmHWM']} KiB -> {after['VmHWM']} KiB "
           f"({'peak reset before the GET' if peak_reset else 'peak since start; could not reset'}), "
           f"VmRSS {before['VmRSS']} -> {after['VmRSS']} KiB; the GET's peak: "
@@ -208,6 +220,8 @@ def main():
     if len(members) != args.members or distinct != args.members or not complete:
         failures.append(f"the full GET returned {len(members)} members ({distinct} distinct), "
                         f"expected {args.members} complete ones")
+    if search_members != args.members:
+        failures.append(f"POST /.search returned {search_members} members, expected {args.members}")
     if failures:
         print("FAIL: " + "; ".join(failures))
         sys.exit(1)

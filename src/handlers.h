@@ -57,8 +57,10 @@ bool handler_search(struct request_context *ctx, bool (*list)(struct request_con
 bool root_search(struct request_context *ctx);
 bool users_search(struct request_context *ctx);
 bool groups_search(struct request_context *ctx);
-/* A group list with members in the body (for /.search, which merges lists). */
-bool groups_list_in_memory(struct request_context *ctx);
+/* After groups_list(): when the groups' members stream (ctx->resp has no
+ * Resources then), write `resources` before the groups; for POST /.search,
+ * which puts the users first. False when nothing streams. */
+bool groups_stream_prepend(struct request_context *ctx, json_t *resources);
 
 /* If-Match / If-None-Match against a version (RFC 7644 3.14): "*", lists,
  * weak and strong forms. check_if_match sets 412 on a mismatch. */

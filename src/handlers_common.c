@@ -574,7 +574,7 @@ static void search_param_set(struct query_param *params, size_t *n, const char *
 bool root_search(struct request_context *ctx)
 {
 	static bool (*const lists[])(struct request_context *ctx) = {
-		users_list, groups_list_in_memory,
+		users_list, groups_list,
 	};
 	const struct http_request *original = ctx->req;
 	struct http_request search;
@@ -583,6 +583,7 @@ bool root_search(struct request_context *ctx)
 	json_t *resources = json_array();
 	json_t *body;
 	long long total = 0;
+	long long streamed = 0; /* groups whose members stream */
 	long start_index = 1;
 	long count = 0;
 	long skip;
@@ -633,7 +634,12 @@ bool root_search(struct request_context *ctx)
 		}
 		any = true;
 		type_total = json_integer_value(json_object_get(ctx->resp->body, "totalResults"));
-		json_array_extend(resources, json_object_get(ctx->resp->body, "Resources"));
+		/* Groups with members come as a stream (the last type). */
+		if (ctx->resp->stream.produce != NULL)
+			streamed = json_integer_value(json_object_get(ctx->resp->body,
+								      "itemsPerPage"));
+		else
+			json_array_extend(resources, json_object_get(ctx->resp->body, "Resources"));
 		total += type_total;
 		skip = skip > type_total ? skip - (long)type_total : 0;
 		json_decref(ctx->resp->body);
@@ -644,12 +650,14 @@ bool root_search(struct request_context *ctx)
 		goto done;
 	}
 	ctx->resp->status = 200;
-	ctx->resp->body = json_pack("{s:[s], s:I, s:O, s:I, s:I}",
+	ctx->resp->body = json_pack("{s:[s], s:I, s:I, s:I}",
 				    "schemas", SCHEMA_URN_LIST_RESPONSE,
 				    "totalResults", (json_int_t)total,
-				    "Resources", resources,
 				    "startIndex", (json_int_t)start_index,
-				    "itemsPerPage", (json_int_t)json_array_size(resources));
+				    "itemsPerPage",
+				    (json_int_t)json_array_size(resources) + streamed);
+	if (!groups_stream_prepend(ctx, resources))
+		json_object_set(ctx->resp->body, "Resources", resources);
 	ok = true;
 done:
 	ctx->req = original;

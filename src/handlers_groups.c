@@ -102,6 +102,7 @@ struct group_stream {
 	unsigned fields;
 	char group_id[37]; /* one group: its members */
 	json_t *groups;    /* a list: the rendered groups, members to add */
+	json_t *before;    /* a list: resources written before the groups */
 };
 
 static bool write_members(struct group_stream *gs, const char *group_id,
@@ -132,6 +133,16 @@ static bool produce_groups(void *arg, http_write_fn write, void *out)
 	size_t i;
 
 	write(out, "[", 1);
+	json_array_foreach(gs->before, i, group) {
+		char *text = json_dumps(group, JSON_COMPACT);
+
+		if (text == NULL)
+			return false;
+		if (i > 0)
+			write(out, ",", 1);
+		write(out, text, strlen(text));
+		free(text);
+	}
 	json_array_foreach(gs->groups, i, group) {
 		char *text = json_dumps(group, JSON_COMPACT);
 		size_t len;
@@ -139,7 +150,7 @@ static bool produce_groups(void *arg, http_write_fn write, void *out)
 		if (text == NULL)
 			return false;
 		len = strlen(text);
-		if (i > 0)
+		if (i > 0 || json_array_size(gs->before) > 0)
 			write(out, ",", 1);
 		write(out, text, len - 1); /* without its closing brace */
 		free(text);
@@ -157,6 +168,7 @@ static void release_stream(void *arg)
 	struct group_stream *gs = arg;
 
 	json_decref(gs->groups);
+	json_decref(gs->before);
 	free(gs->base_url);
 	free(gs);
 }
@@ -209,6 +221,17 @@ bool groups_list(struct request_context *ctx)
 	gs = stream_start(ctx, "Resources", produce_groups);
 	gs->groups = json_incref(json_object_get(ctx->resp->body, "Resources"));
 	json_object_del(ctx->resp->body, "Resources");
+	return true;
+}
+
+bool groups_stream_prepend(struct request_context *ctx, json_t *resources)
+{
+	struct group_stream *gs = ctx->resp->stream.arg;
+
+	if (ctx->resp->stream.produce != produce_groups)
+		return false;
+	json_decref(gs->before);
+	gs->before = json_incref(resources);
 	return true;
 }
 
@@ -448,43 +471,6 @@ done:
 bool groups_delete(struct request_context *ctx)
 {
 	return handler_delete(ctx, store_group_get, store_group_delete, "group");
-}
-
-/* Members read into each group of the page, as the projection wants them. */
-struct member_list {
-	json_t *members;
-	struct member_writer writer;
-};
-
-static void collect_member(void *arg, const char *id, const char *type, const char *display)
-{
-	struct member_list *ml = arg;
-
-	json_array_append_new(ml->members, member_object(&ml->writer, id, type, display));
-}
-
-bool groups_list_in_memory(struct request_context *ctx)
-{
-	struct member_list ml = { .writer = { .base_url = ctx->req->base_url,
-					      .fields = member_fields(ctx) } };
-	json_t *group;
-	size_t i;
-
-	if (!handler_list(ctx, &resource_type_group, "groups", NULL))
-		return false;
-	if (ml.writer.fields == 0)
-		return true;
-	json_array_foreach(json_object_get(ctx->resp->body, "Resources"), i, group) {
-		ml.members = json_array();
-		if (!store_group_members_each(ctx->store, ctx->tenant.id,
-					      json_string_value(json_object_get(group, "id")),
-					      collect_member, &ml, &ctx->err)) {
-			json_decref(ml.members);
-			return false;
-		}
-		json_object_set_new(group, "members", ml.members);
-	}
-	return true;
 }
 
 bool groups_search(struct request_context *ctx)

@@ -224,6 +224,24 @@ def test_search_requests(ctx):
                  "invalidFilter")
 
 
+def test_root_search_streams_group_members_after_the_users(ctx):
+    c = ctx.new_tenant()
+    ids = _users(c, ["rs-ann", "rs-bob"])
+    g = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "rs-group",
+                                         "members": [{"value": i} for i in ids]}), 201).json
+    expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "rs-empty"}), 201)
+    r = expect_status(c.post("/.search", {"schemas": [SEARCH], "count": 10}), 200)
+    assert r.json["totalResults"] == 4 and r.json["itemsPerPage"] == 4, r.json
+    got = [(x["meta"]["resourceType"], x.get("userName") or x["displayName"]) for x in r.json["Resources"]]
+    assert [k for k, _ in got] == ["User", "User", "Group", "Group"], got
+    group = next(x for x in r.json["Resources"] if x.get("displayName") == "rs-group")
+    assert sorted(m["value"] for m in group["members"]) == sorted(ids), group
+    assert group["id"] == g["id"]
+    r = expect_status(c.post("/.search", {"schemas": [SEARCH], "count": 10,
+                                          "excludedAttributes": ["members"]}), 200)
+    assert all("members" not in x for x in r.json["Resources"]) and r.json["itemsPerPage"] == 4
+
+
 def test_etags_and_preconditions(ctx):
     c = ctx.new_tenant()
     [uid] = _users(c, ["etag"])
