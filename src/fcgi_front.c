@@ -190,14 +190,18 @@ static void channel_write_fn(void *out, const char *data, size_t len)
 	channel_write(out, data, len);
 }
 
-static void write_unavailable(const struct channel *ch);
+static int write_stream_failed(const struct channel *ch, const struct http_response *resp,
+			       const char *head, size_t head_len, const char *body,
+			       size_t body_len);
 
-static void write_response(const struct channel *ch, const struct http_response *resp)
+/* Send the response; returns the status sent. */
+static int write_response(const struct channel *ch, const struct http_response *resp)
 {
 	char head[2048];
 	char *body = NULL;
 	bool streaming = resp->stream.produce != NULL && resp->body != NULL;
 	size_t body_len = 0;
+	int status;
 	int n;
 
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", resp->status,
@@ -226,14 +230,14 @@ static void write_response(const struct channel *ch, const struct http_response 
 				      "Content-Length: %zu\r\n", body_len);
 	}
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
+	status = resp->status;
 	if (body != NULL && streaming && body_len >= 2) {
 		switch (http_send_streamed(resp, head, (size_t)n, body, body_len, channel_write_fn,
 					   (void *)ch)) {
 		case HTTP_STREAM_SENT:
 			break;
 		case HTTP_STREAM_UNSENT:
-			log_msg(LOG_WARNING, "%s could not be read: answered 503", resp->stream.key);
-			write_unavailable(ch);
+			status = write_stream_failed(ch, resp, head, (size_t)n, body, body_len);
 			break;
 		case HTTP_STREAM_CUT:
 			log_msg(LOG_ERROR, "response cut short: %s could not be read",
@@ -246,20 +250,39 @@ static void write_response(const struct channel *ch, const struct http_response 
 			channel_write(ch, body, body_len);
 	}
 	free(body);
+	return status;
 }
 
-/* A stream that failed before anything was sent: the database went away
- * after the handler's queries. */
-static void write_unavailable(const struct channel *ch)
+/*
+ * A stream that failed before anything was sent (the database went away
+ * after the handler's queries): a read answers with the error; a write,
+ * already committed, with what it has, without the streamed member.
+ */
+static int write_stream_failed(const struct channel *ch, const struct http_response *resp,
+			       const char *head, size_t head_len, const char *body,
+			       size_t body_len)
 {
-	struct http_response resp = { 0 };
+	struct http_response error = { 0 };
 	struct scim_error err;
+	int status;
 
+	if (resp->stream.after_write) {
+		log_msg(LOG_WARNING, "%s could not be read: answered without them",
+			resp->stream.key);
+		channel_write(ch, head, head_len);
+		channel_write(ch, body, body_len);
+		return resp->status;
+	}
 	error_clear(&err);
-	error_set(&err, 503, NULL, "the database is unavailable; try again later");
-	http_response_error(&resp, &err);
-	write_response(ch, &resp);
-	http_response_clear(&resp);
+	if (resp->stream.error != NULL && error_is_set(resp->stream.error))
+		err = *resp->stream.error;
+	else
+		error_set(&err, 503, NULL, "the database is unavailable; try again later");
+	log_msg(LOG_WARNING, "%s could not be read: %s", resp->stream.key, err.detail);
+	http_response_error(&error, &err);
+	status = write_response(ch, &error);
+	http_response_clear(&error);
+	return status;
 }
 
 static double elapsed_ms(const struct timespec *start)
@@ -277,14 +300,15 @@ static void serve_one(const struct channel *ch, struct store *store,
 	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
 	struct timespec start;
+	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	read_request(ch, &req, settings);
 	log_set_context(req.request_id, NULL);
 	router_dispatch(&req, &resp, store, settings);
-	write_response(ch, &resp);
-	log_msg(resp.status >= 500 ? LOG_WARNING : LOG_INFO, "%s %s -> %d (%.1f ms) from %s",
-		req.method, req.path, resp.status, elapsed_ms(&start),
+	status = write_response(ch, &resp);
+	log_msg(status >= 500 ? LOG_WARNING : LOG_INFO, "%s %s -> %d (%.1f ms) from %s",
+		req.method, req.path, status, elapsed_ms(&start),
 		req.client_address != NULL ? req.client_address : "an unknown address");
 	log_set_context(NULL, NULL);
 	http_response_clear(&resp);

@@ -103,16 +103,17 @@ struct group_stream {
 	char group_id[37]; /* one group: its members */
 	json_t *groups;    /* a list: the rendered groups, members to add */
 	json_t *before;    /* a list: resources written before the groups */
+	struct scim_error err; /* why the members could not be read */
 };
 
 static bool write_members(struct group_stream *gs, const char *group_id,
 			  http_write_fn write, void *out)
 {
 	struct member_writer mw = { gs->base_url, gs->fields, write, out, true };
-	struct scim_error err = { 0 };
 
 	write(out, "[", 1);
-	if (!store_group_members_each(gs->store, gs->tenant_id, group_id, write_member, &mw, &err))
+	if (!store_group_members_each(gs->store, gs->tenant_id, group_id, write_member, &mw,
+				      &gs->err))
 		return false; /* the array stays open: the client sees broken JSON */
 	write(out, "]", 1);
 	return true;
@@ -190,6 +191,7 @@ static struct group_stream *stream_start(struct request_context *ctx, const char
 	ctx->resp->stream.produce = produce;
 	ctx->resp->stream.arg = gs;
 	ctx->resp->stream.release = release_stream;
+	ctx->resp->stream.error = &gs->err;
 	return gs;
 }
 
@@ -204,6 +206,7 @@ static bool respond_group(struct request_context *ctx, int status,
 	if (member_fields(ctx) == 0)
 		return true;
 	gs = stream_start(ctx, "members", produce_members);
+	ctx->resp->stream.after_write = strcmp(ctx->req->method, "GET") != 0;
 	snprintf(gs->group_id, sizeof(gs->group_id), "%s", row->id);
 	return true;
 }

@@ -54,6 +54,11 @@ struct http_stream {
 	bool (*produce)(void *arg, http_write_fn write, void *out);
 	void *arg;
 	void (*release)(void *arg); /* frees arg; called by http_response_clear */
+	struct scim_error *error;   /* where produce() leaves why it failed */
+	/* The answer to a write that is committed: a failure before anything
+	 * was sent must not say it failed (a retry would conflict); the body
+	 * goes without the streamed member. */
+	bool after_write;
 };
 
 struct http_response {

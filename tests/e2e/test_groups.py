@@ -1071,3 +1071,24 @@ def test_every_group_response_is_scim_json(ctx):
               c.delete("/Groups/" + other["id"])):
         expect_status(r, 204)
         assert r.body == b"", "expected no body on 204, got %r" % r
+
+
+def test_members_that_cannot_be_read_give_an_error_not_a_broken_200(ctx):
+    """The members are read after the group: when that fails before anything
+    was sent, a GET answers with the SCIM error, not a 200 cut short."""
+    from harness import log_lines_with
+    c = ctx.new_tenant()
+    uid = _user(c, ctx)["id"]
+    gid = _group(c, ctx, member_ids=[uid])["id"]
+    ctx.psql("REVOKE SELECT ON group_members FROM CURRENT_USER")
+    try:
+        r = c.get("/Groups/" + gid)
+        expect_error(r, 500)
+        r = c.get("/Groups/" + gid + "?excludedAttributes=members")
+        expect_status(r, 200, "no members asked for: nothing to read")
+        r = c.get("/Groups?filter=" + q('displayName pr'))
+        expect_error(r, 500)
+    finally:
+        ctx.psql("GRANT SELECT ON group_members TO CURRENT_USER")
+    assert log_lines_with("GET /Groups/%s -> 500" % gid), "the log names the status sent"
+    assert _members_of(c, gid) == [uid]
