@@ -76,6 +76,8 @@ struct translation {
 	const struct resource_type_def *rt;
 	const char *base_url; /* for meta.location and manager.$ref; may be NULL */
 	int base_param;       /* its $n, 0 until used */
+	const char *tenant_id; /* for set-wise membership tests; may be NULL */
+	int tenant_param;      /* its $n, 0 until used */
 	struct sql_query *q;
 	struct scim_error *err;
 	int aliases;
@@ -399,6 +401,21 @@ static bool base_url_param(struct translation *t, const char *what)
 	if (t->base_param == 0)
 		t->base_param = sql_query_add_param(t->q, t->base_url);
 	return true;
+}
+
+/*
+ * The tenant in a membership subquery: a parameter, so that the subquery
+ * does not depend on the row and runs once for the whole list, or (with no
+ * tenant given) the row's own.
+ */
+static const char *tenant_sql(struct translation *t, char out[24])
+{
+	if (t->tenant_id == NULL)
+		return "r.tenant_id";
+	if (t->tenant_param == 0)
+		t->tenant_param = sql_query_add_param(t->q, t->tenant_id);
+	snprintf(out, 24, "$%d::uuid", t->tenant_param);
+	return out;
 }
 
 /* A common attribute (id, externalId, meta and its sub-attributes) from the
@@ -852,6 +869,8 @@ static bool translate_derived(struct translation *t, enum filter_op op,
 {
 	bool members = t->rt == &resource_type_group;
 	const char *id = value->kind == FILTER_VALUE_STRING ? value->text : NULL;
+	const char *tenant;
+	char tenant_text[24];
 	int n;
 
 	if (op == FILTER_PR) {
@@ -871,17 +890,25 @@ static bool translate_derived(struct translation *t, enum filter_op op,
 	n = sql_query_add_param(t->q, id);
 	if (n == 0)
 		return invalid(t, "the filter has too many values");
+	tenant = tenant_sql(t, tenant_text);
+	/* The groups that hold the member (its index), or the users in the
+	 * group and the groups nested in it, walked down: in proportion to
+	 * what is found, whatever the size of the tenant. */
 	if (members)
-		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM group_members m"
-				  " WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id"
-				  " AND (m.user_id = $%d::uuid OR m.member_group_id = $%d::uuid))", n, n);
+		sql_query_appendf(t->q, "r.id IN (SELECT m.group_id FROM group_members m"
+				  " WHERE m.tenant_id = %s AND m.user_id = $%d::uuid"
+				  " UNION ALL SELECT m.group_id FROM group_members m"
+				  " WHERE m.tenant_id = %s AND m.member_group_id = $%d::uuid)",
+				  tenant, n, tenant, n);
 	else
-		sql_query_appendf(t->q, "EXISTS (WITH RECURSIVE g(id) AS ("
-				  "SELECT m.group_id FROM group_members m"
-				  " WHERE m.tenant_id = r.tenant_id AND m.user_id = r.id"
-				  " UNION SELECT m.group_id FROM g JOIN group_members m"
-				  " ON m.tenant_id = r.tenant_id AND m.member_group_id = g.id)"
-				  " SELECT 1 FROM g WHERE g.id = $%d::uuid)", n);
+		sql_query_appendf(t->q, "r.id IN (WITH RECURSIVE g(id) AS ("
+				  "SELECT $%d::uuid UNION SELECT m.member_group_id FROM g"
+				  " JOIN group_members m ON m.tenant_id = %s AND m.group_id = g.id"
+				  " AND m.member_group_id IS NOT NULL)"
+				  " SELECT m.user_id FROM g JOIN group_members m"
+				  " ON m.tenant_id = %s AND m.group_id = g.id AND m.user_id IS NOT NULL)",
+				  n, tenant, tenant);
+	t->indexed = true;
 	return true;
 }
 
@@ -943,39 +970,45 @@ static void elements_open(struct translation *t, const char *array, bool texts, 
 static bool derived_elements_open(struct translation *t, const struct attr_def *attr,
 				  char alias[32])
 {
+	char tenant_text[24];
+	const char *tenant;
 	int n;
 
 	if (!base_url_param(t, "members and groups"))
 		return false;
+	tenant = tenant_sql(t, tenant_text);
 	n = ++t->aliases;
+	/* The tenant's memberships at once, each as the element GET shows;
+	 * OFFSET 0 builds each element once, not once per test of it. */
 	if (strcmp(attr->name, "members") == 0)
-		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM (SELECT jsonb_strip_nulls("
-				  "jsonb_build_object('value', x.id, '$ref', $%d || x.endpoint || x.id,"
-				  " 'type', x.type, 'display', x.display)) FROM (SELECT"
-				  " coalesce(m.user_id, m.member_group_id)::text AS id,"
-				  " CASE WHEN m.user_id IS NOT NULL THEN '/Users/' ELSE '/Groups/' END"
-				  " AS endpoint,"
-				  " CASE WHEN m.user_id IS NOT NULL THEN 'User' ELSE 'Group' END AS type,"
-				  " coalesce(u.display_name, u.user_name, g.display_name) AS display"
+		sql_query_appendf(t->q, "r.id IN (SELECT e%d.owner FROM (SELECT m.group_id AS owner,"
+				  " jsonb_strip_nulls(jsonb_build_object("
+				  "'value', coalesce(m.user_id, m.member_group_id)::text,"
+				  " '$ref', $%d || CASE WHEN m.user_id IS NOT NULL THEN '/Users/'"
+				  " ELSE '/Groups/' END || coalesce(m.user_id, m.member_group_id)::text,"
+				  " 'type', CASE WHEN m.user_id IS NOT NULL THEN 'User' ELSE 'Group' END,"
+				  " 'display', coalesce(u.display_name, u.user_name, g.display_name))) AS v"
 				  " FROM group_members m"
 				  " LEFT JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id"
 				  " LEFT JOIN groups g ON g.tenant_id = m.tenant_id"
 				  " AND g.id = m.member_group_id"
-				  " WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id) x) e%d(v) WHERE ",
-				  t->base_param, n);
+				  " WHERE m.tenant_id = %s OFFSET 0) e%d WHERE ", n, t->base_param, tenant, n);
 	else
-		sql_query_appendf(t->q, "EXISTS (SELECT 1 FROM (SELECT jsonb_strip_nulls("
-				  "jsonb_build_object('value', x.id::text,"
-				  " '$ref', $%d || '/Groups/' || x.id::text, 'display', gr.display_name,"
-				  " 'type', CASE WHEN x.direct THEN 'direct' ELSE 'indirect' END))"
-				  " FROM (WITH RECURSIVE g(id, direct) AS ("
-				  "SELECT m.group_id, true FROM group_members m"
-				  " WHERE m.tenant_id = r.tenant_id AND m.user_id = r.id"
-				  " UNION SELECT m.group_id, false FROM g JOIN group_members m"
-				  " ON m.tenant_id = r.tenant_id AND m.member_group_id = g.id)"
-				  " SELECT id, bool_or(direct) AS direct FROM g GROUP BY id) x"
-				  " JOIN groups gr ON gr.tenant_id = r.tenant_id AND gr.id = x.id) e%d(v)"
-				  " WHERE ", t->base_param, n);
+		sql_query_appendf(t->q, "r.id IN (SELECT e%d.owner FROM (SELECT x.user_id AS owner,"
+				  " jsonb_strip_nulls(jsonb_build_object('value', x.group_id::text,"
+				  " '$ref', $%d || '/Groups/' || x.group_id::text,"
+				  " 'display', gr.display_name,"
+				  " 'type', CASE WHEN x.direct THEN 'direct' ELSE 'indirect' END)) AS v"
+				  " FROM (WITH RECURSIVE g(user_id, group_id, direct) AS ("
+				  "SELECT m.user_id, m.group_id, true FROM group_members m"
+				  " WHERE m.tenant_id = %s AND m.user_id IS NOT NULL"
+				  " UNION SELECT g.user_id, m.group_id, false FROM g JOIN group_members m"
+				  " ON m.tenant_id = %s AND m.member_group_id = g.group_id)"
+				  " SELECT user_id, group_id, bool_or(direct) AS direct FROM g"
+				  " GROUP BY user_id, group_id) x"
+				  " JOIN groups gr ON gr.tenant_id = %s AND gr.id = x.group_id OFFSET 0) e%d"
+				  " WHERE ",
+				  n, t->base_param, tenant, tenant, tenant, n);
 	snprintf(alias, 32, "e%d.v", n);
 	return true;
 }
@@ -1255,10 +1288,11 @@ static bool translate(struct translation *t, const struct filter_node *node)
 }
 
 bool filter_sql_with_base(const struct filter_node *node, const struct resource_type_def *rt,
-			  const char *base_url, struct sql_query *q, bool *indexed,
-			  struct scim_error *err)
+			  const char *base_url, const char *tenant_id, struct sql_query *q,
+			  bool *indexed, struct scim_error *err)
 {
-	struct translation t = { .rt = rt, .base_url = base_url, .q = q, .err = err };
+	struct translation t = { .rt = rt, .base_url = base_url, .tenant_id = tenant_id, .q = q,
+				 .err = err };
 
 	if (!translate(&t, node))
 		return false;
@@ -1272,7 +1306,7 @@ bool filter_sql_with_base(const struct filter_node *node, const struct resource_
 bool filter_sql(const struct filter_node *node, const struct resource_type_def *rt,
 		struct sql_query *q, struct scim_error *err)
 {
-	return filter_sql_with_base(node, rt, NULL, q, NULL, err);
+	return filter_sql_with_base(node, rt, NULL, NULL, q, NULL, err);
 }
 
 /* ---- sorting (RFC 7644 3.4.2.3) ---- */

@@ -45,14 +45,16 @@ bool filter_sql(const struct filter_node *node, const struct resource_type_def *
 /*
  * The same, with the base URL the resources are rendered with
  * (resource_render(), e.g. "https://host/scim/v2"), so that meta.location
- * and the enterprise manager's $ref can be filtered on too. `indexed`
+ * and the enterprise manager's $ref can be filtered on too; with the
+ * tenant's id (may be NULL), tests on members and groups read the tenant's
+ * memberships once for the whole list rather than once per row. `indexed`
  * (may be NULL) tells whether an index narrows the rows the condition
  * selects: eq on userName, displayName, externalId or id, userName sw or co,
  * an eq the containment index answers, or an `and` with one of these.
  */
 bool filter_sql_with_base(const struct filter_node *node, const struct resource_type_def *rt,
-			  const char *base_url, struct sql_query *q, bool *indexed,
-			  struct scim_error *err);
+			  const char *base_url, const char *tenant_id, struct sql_query *q,
+			  bool *indexed, struct scim_error *err);
 
 /*
  * The text expression a list is sorted by for `sort_by` (an attribute path,

@@ -340,8 +340,8 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 		if (filter == NULL)
 			goto done;
 		sql_query_append(&where, " AND ");
-		if (!filter_sql_with_base(filter, rt, ctx->req->base_url, &where, &indexed,
-					  &ctx->err))
+		if (!filter_sql_with_base(filter, rt, ctx->req->base_url, ctx->tenant.id, &where,
+					  &indexed, &ctx->err))
 			goto done;
 	}
 

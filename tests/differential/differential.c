@@ -1240,7 +1240,7 @@ static bool check(const struct dataset *set, int number, const char *text)
 	sql_query_appendf(&q, "SELECT r.id::text FROM %s r WHERE r.tenant_id = ", set->table);
 	sql_query_param(&q, tenant_id);
 	sql_query_append(&q, " AND ");
-	sql_ok = filter_sql_with_base(node, set->rt, BASE_URL, &q, NULL, &sql_err);
+	sql_ok = filter_sql_with_base(node, set->rt, BASE_URL, tenant_id, &q, NULL, &sql_err);
 	if (sql_ok) {
 		res = PQexecParams(conn, q.text, q.nparams, NULL, (const char *const *)q.params,
 				   NULL, NULL, 0);

@@ -1027,6 +1027,11 @@ static void test_sql_indexed(void)
 		{ &resource_type_user, "name.familyName co \"O'Malley\"", false },
 		{ &resource_type_group, "displayName eq \"Admins\"", true },
 		{ &resource_type_group, "displayName co \"Admins\"", false },
+		{ &resource_type_group, "members eq \"2819c223-7f76-453a-919d-413861904647\"", true },
+		{ &resource_type_user, "groups eq \"2819c223-7f76-453a-919d-413861904647\"", true },
+		{ &resource_type_group, "members pr", false },
+		{ &resource_type_group, "members.display eq \"x\"", false },
+		{ &resource_type_user, "groups[type eq \"direct\"]", false },
 		{ &resource_type_group,
 		  "id eq \"2819c223-7f76-453a-919d-413861904646\" and "
 		  "members eq \"2819c223-7f76-453a-919d-413861904647\"", true },
@@ -1045,7 +1050,7 @@ static void test_sql_indexed(void)
 		if (!unit_check(node != NULL, cases[i].filter, "parse failed: %s", err.detail))
 			continue;
 		sql_query_init(&q);
-		ok = filter_sql_with_base(node, cases[i].rt, "https://h/scim/v2", &q, &indexed,
+		ok = filter_sql_with_base(node, cases[i].rt, "https://h/scim/v2", NULL, &q, &indexed,
 					  &err);
 		unit_check(ok && indexed == cases[i].indexed, cases[i].filter,
 			   "want indexed %d, got %s", cases[i].indexed,
