@@ -215,17 +215,26 @@ static void primary_enforce(const struct attr_def *attr, json_t *array, const js
 			json_object_set_new(el, "primary", json_false());
 }
 
+/* Sub-attributes that do not tell values apart: which one is primary, and
+ * the label shown for it. */
+static bool sub_identifies(const struct attr_def *sub)
+{
+	return strcmp(sub->name, "primary") != 0 && strcmp(sub->name, "display") != 0;
+}
+
 /*
- * Is prepared value `el` of multi-valued `attr` already there as `have`?
- * Every sub-attribute `el` gives, but "primary", must equal have's
- * (value_equal); what it leaves out does not count: Entra's role
- * expressions send a role in PATCH without the type they gave in POST.
- * Names the schema does not know are dropped on storing and do not count.
+ * Is prepared value `el` of multi-valued `attr` the value `have` already
+ * there? The sub-attributes that identify a value and that both give must
+ * be equal (value_equal), and there must be one: what one side leaves out
+ * does not count (Entra's role expressions send a role in PATCH without
+ * the type POST gave it). Names the schema does not know are dropped on
+ * storing and do not count.
  */
 static bool element_there(const struct attr_def *attr, const json_t *have, const json_t *el)
 {
 	const struct attr_def *sub;
 	const json_t *given;
+	const json_t *there;
 	bool any = false;
 
 	if (attr->type != ATTR_COMPLEX)
@@ -234,9 +243,10 @@ static bool element_there(const struct attr_def *attr, const json_t *have, const
 		return json_equal(have, el);
 	for (sub = attr->sub_attrs; sub->name != NULL; sub++) {
 		given = json_object_get(el, sub->name);
-		if (strcmp(sub->name, "primary") == 0 || given == NULL)
+		there = json_object_get(have, sub->name);
+		if (!sub_identifies(sub) || given == NULL || there == NULL)
 			continue;
-		if (!value_equal(sub, json_object_get(have, sub->name), given))
+		if (!value_equal(sub, there, given))
 			return false;
 		any = true;
 	}
@@ -245,26 +255,37 @@ static bool element_there(const struct attr_def *attr, const json_t *have, const
 
 /*
  * Append prepared value `el` (stolen) to `array` of `attr`, unless the same
- * value is there: RFC 7644 3.5.2.1, then no change is made, except that a
- * value given with primary true makes the one there primary. Returns the
- * element appended or made primary, for primary_enforce(); NULL when nothing
- * changed. Linear in the array's size.
+ * value is there (RFC 7644 3.5.2.1): then that one takes what `el` adds to
+ * it, a display and the sub-attributes it lacks, and becomes primary when
+ * `el` says so. Returns the element appended or changed, for
+ * primary_enforce(); NULL when nothing changed. Linear in the array's size.
  */
 static json_t *values_add(const struct attr_def *attr, json_t *array, json_t *el)
 {
+	const struct attr_def *sub;
 	json_t *have;
 	size_t i;
+	bool changed = false;
 
 	json_array_foreach(array, i, have) {
 		if (!element_there(attr, have, el))
 			continue;
-		if (value_is_true(json_object_get(el, "primary")) &&
-		    !value_is_true(json_object_get(have, "primary")))
-			json_object_set_new(have, "primary", json_true());
-		else
-			have = NULL;
+		for (sub = attr->sub_attrs; attr->type == ATTR_COMPLEX && sub->name != NULL; sub++) {
+			json_t *given = json_object_get(el, sub->name);
+			json_t *there = json_object_get(have, sub->name);
+
+			if (given == NULL || json_is_null(given) ||
+			    (there != NULL && (sub_identifies(sub) ||
+					       value_equal(sub, there, given) ||
+					       (strcmp(sub->name, "primary") == 0 &&
+						!value_is_true(given)))))
+				continue;
+			json_object_set_new(have, sub->name, strcmp(sub->name, "primary") == 0 ?
+					    json_true() : json_incref(given));
+			changed = true;
+		}
 		json_decref(el);
-		return have;
+		return changed ? have : NULL;
 	}
 	json_array_append_new(array, el);
 	return el;
