@@ -112,6 +112,8 @@ bool cursor_decode(const char *text, const char *query, struct cursor *out,
 	json_t *key;
 	const char *id;
 	const char *q;
+	json_int_t issued;
+	time_t now;
 	size_t len = 0;
 	char *raw;
 	bool ok = false;
@@ -136,8 +138,17 @@ bool cursor_decode(const char *text, const char *query, struct cursor *out,
 			  "the cursor belongs to another query: keep filter and sortBy while paging");
 		goto done;
 	}
-	out->issued = (time_t)json_integer_value(json_object_get(j, "t"));
-	if (time(NULL) - out->issued > CURSOR_TIMEOUT) {
+	/* Cursors are not signed: a time from the future (beyond the clock
+	 * skew of hosts in sync) or before 1970 is a made-up one. Compared
+	 * without subtracting the client's number, which could overflow. */
+	now = time(NULL);
+	issued = json_integer_value(json_object_get(j, "t"));
+	if (issued < 0 || issued > (json_int_t)now + CURSOR_CLOCK_SKEW) {
+		error_set(err, 400, SCIM_INVALID_CURSOR, "the cursor is not valid");
+		goto done;
+	}
+	out->issued = (time_t)issued;
+	if (out->issued < now - CURSOR_TIMEOUT) {
 		error_set(err, 400, SCIM_EXPIRED_CURSOR, "the cursor has expired: start again");
 		goto done;
 	}

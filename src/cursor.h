@@ -18,6 +18,7 @@
 
 /* Seconds a cursor stays valid (advertised as pagination.cursorTimeout). */
 #define CURSOR_TIMEOUT 3600
+#define CURSOR_CLOCK_SKEW 300 /* seconds a host's clock may run behind another's */
 
 struct cursor {
 	bool backward;      /* previousCursor: the rows before the position */

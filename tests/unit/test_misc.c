@@ -1,14 +1,18 @@
 /*
- * test_misc.c - unit tests of sha256.c, address.c and schema.c: SHA-256
- * test vectors, the client address behind trusted proxies, attribute lookup
- * and URN splitting, and the /Schemas and /ResourceTypes representations.
+ * test_misc.c - unit tests of sha256.c, address.c, schema.c, cursor.c and
+ * http.c: SHA-256 test vectors, the client address behind trusted proxies,
+ * attribute lookup and URN splitting, the /Schemas and /ResourceTypes
+ * representations, cursor times, and streamed responses.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "address.h"
+#include "cursor.h"
 #include "http.h"
 #include "schema.h"
 #include "settings.h"
@@ -998,6 +1002,54 @@ static void test_resource_type_json(void)
 	json_decref(g);
 }
 
+/* cursor_decode(): the issue time of a cursor is the client's to change,
+ * so only a plausible one is taken (and compared without overflow). */
+static void test_cursor_times(void)
+{
+	static const struct {
+		long long age; /* seconds before now; negative: in the future */
+		bool absolute; /* age is the issue time itself */
+		const char *want; /* NULL: valid */
+	} cases[] = {
+		{ 0, false, NULL },
+		{ CURSOR_TIMEOUT - 10, false, NULL },
+		{ -(CURSOR_CLOCK_SKEW - 10), false, NULL },
+		{ CURSOR_TIMEOUT + 10, false, SCIM_EXPIRED_CURSOR },
+		{ -(CURSOR_CLOCK_SKEW + 10), false, SCIM_INVALID_CURSOR },
+		{ -1, true, SCIM_INVALID_CURSOR },
+		{ INT64_MIN, true, SCIM_INVALID_CURSOR },
+		{ INT64_MAX, true, SCIM_INVALID_CURSOR },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cursor c = { .key_null = true };
+		struct cursor out;
+		struct scim_error err;
+		char name[64];
+		char *text;
+		bool ok;
+
+		snprintf(c.id, sizeof(c.id), "2819c223-7f76-453a-919d-413861904646");
+		cursor_query_digest("User", NULL, NULL, NULL, c.query);
+		c.issued = cases[i].absolute ? (time_t)cases[i].age
+					     : time(NULL) - (time_t)cases[i].age;
+		text = cursor_encode(&c);
+		error_clear(&err);
+		ok = cursor_decode(text, c.query, &out, &err);
+		snprintf(name, sizeof(name), "cursor issued %s%lld", cases[i].absolute ? "at " : "",
+			 cases[i].age);
+		if (cases[i].want == NULL)
+			unit_check(ok, name, "refused: %s", err.detail);
+		else
+			unit_check(!ok && err.scim_type != NULL &&
+				   strcmp(err.scim_type, cases[i].want) == 0,
+				   name, "want %s, got %s", cases[i].want,
+				   ok ? "a valid cursor" : err.scim_type);
+		free(text);
+	}
+}
+
 /* http_send_streamed(): a stream that fails within the held bytes sends
  * nothing; past them it is cut short; otherwise the body is whole. */
 struct sink {
@@ -1102,5 +1154,6 @@ int main(void)
 	test_schema_json();
 	test_resource_type_json();
 	test_send_streamed();
+	test_cursor_times();
 	return unit_finish("misc");
 }
