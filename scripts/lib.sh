@@ -602,7 +602,7 @@ EOF
 # from a configuration generated in $RUN_DIR/apache-$1. Sets APACHE_DIR and
 # APACHE_PID.
 apache_start() {
-	local mode=$1 port=$2 apache program output
+	local mode=$1 port=$2 apache program
 	apache=$(apache_find) || return 1
 	APACHE_DIR=$RUN_DIR/apache-$mode
 	mkdir -p "$APACHE_DIR/htdocs" "$APACHE_DIR/errors" "$APACHE_DIR/run" "$APACHE_DIR/fcgid"
@@ -618,12 +618,19 @@ apache_start() {
 	fi
 	apache_config "$mode" "$APACHE_DIR" "$port" "$program" >"$APACHE_DIR/httpd.conf" ||
 		return 1
+	apache_launch "$apache"
+}
+
+# Check $APACHE_DIR/httpd.conf with Apache $1 and start it in the
+# foreground; sets APACHE_PID. As for lighttpd: a session of its own,
+# early failures in stderr.log.
+apache_launch() {
+	local apache=$1 output
 	if ! output=$("$apache" -t -f "$APACHE_DIR/httpd.conf" 2>&1); then
 		printf '%s\n' "$output" >&2
 		log "Apache rejects $APACHE_DIR/httpd.conf"
 		return 1
 	fi
-	# As for lighttpd: a session of its own, early failures in stderr.log.
 	setsid "$apache" -f "$APACHE_DIR/httpd.conf" -DFOREGROUND \
 		2>>"$APACHE_DIR/stderr.log" 9>&- &
 	APACHE_PID=$!
@@ -665,7 +672,7 @@ apache_stop() {
 # error documents in public_html/scim, the worker and scim.env in ~/scim.
 # Sets APACHE_DIR and APACHE_PID.
 hosting_start() {
-	local port=$1 apache modules home output mime=/etc/mime.types
+	local port=$1 apache modules home mime=/etc/mime.types
 	apache=$(apache_find) || return 1
 	modules=$(apache_modules_dir) || return 1
 	APACHE_DIR=$RUN_DIR/apache-hosting
@@ -735,14 +742,7 @@ FcgidConnectTimeout 20
 FcgidIPCDir "$APACHE_DIR/fcgid"
 FcgidProcessTableFile "$APACHE_DIR/fcgid/table"
 EOF
-	if ! output=$("$apache" -t -f "$APACHE_DIR/httpd.conf" 2>&1); then
-		printf '%s\n' "$output" >&2
-		log "Apache rejects $APACHE_DIR/httpd.conf"
-		return 1
-	fi
-	setsid "$apache" -f "$APACHE_DIR/httpd.conf" -DFOREGROUND \
-		2>>"$APACHE_DIR/stderr.log" 9>&- &
-	APACHE_PID=$!
+	apache_launch "$apache"
 }
 
 ### All of it
