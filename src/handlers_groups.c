@@ -126,37 +126,37 @@ static bool produce_members(void *arg, http_write_fn write, void *out)
 	return write_members(gs, gs->group_id, write, out);
 }
 
-/* A list's Resources: each group's JSON, its members streamed into it. */
+/* A list's Resources: the resources before the groups as they are, then
+ * each group's JSON with its members streamed into it. */
 static bool produce_groups(void *arg, http_write_fn write, void *out)
 {
 	struct group_stream *gs = arg;
-	json_t *group;
+	size_t nbefore = json_array_size(gs->before);
+	size_t n = nbefore + json_array_size(gs->groups);
 	size_t i;
 
 	write(out, "[", 1);
-	json_array_foreach(gs->before, i, group) {
-		char *text = json_dumps(group, JSON_COMPACT);
-
-		if (text == NULL)
-			return false;
-		if (i > 0)
-			write(out, ",", 1);
-		write(out, text, strlen(text));
-		free(text);
-	}
-	json_array_foreach(gs->groups, i, group) {
-		char *text = json_dumps(group, JSON_COMPACT);
+	for (i = 0; i < n; i++) {
+		json_t *resource = i < nbefore ? json_array_get(gs->before, i)
+					       : json_array_get(gs->groups, i - nbefore);
+		char *text = json_dumps(resource, JSON_COMPACT);
 		size_t len;
 
 		if (text == NULL)
 			return false;
 		len = strlen(text);
-		if (i > 0 || json_array_size(gs->before) > 0)
+		if (i > 0)
 			write(out, ",", 1);
+		if (i < nbefore) {
+			write(out, text, len);
+			free(text);
+			continue;
+		}
 		write(out, text, len - 1); /* without its closing brace */
 		free(text);
 		write(out, ",\"members\":", 11);
-		if (!write_members(gs, json_string_value(json_object_get(group, "id")), write, out))
+		if (!write_members(gs, json_string_value(json_object_get(resource, "id")), write,
+				   out))
 			return false;
 		write(out, "}", 1);
 	}
