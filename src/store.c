@@ -109,6 +109,26 @@ bool store_connect(struct store *store, struct scim_error *err)
 }
 
 /*
+ * Is the connection gone? libpq does not always say so: after the server
+ * ended an idle session (an immediate shutdown or a crash), the next
+ * statement fails without a SQLSTATE while PQstatus() still reports
+ * CONNECTION_OK. An error the server did not send (no SQLSTATE: the
+ * connection broke, or libpq lost track of it) and a FATAL one, after which
+ * the server ends the session (57P01 shutdown, 57P02 crash of another
+ * process, an idle session timeout), leave nothing worth keeping.
+ */
+static bool connection_lost(const struct store *store, const PGresult *res)
+{
+	const char *severity;
+
+	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK || res == NULL ||
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL)
+		return true;
+	severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	return severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
+}
+
+/*
  * Map a failed result to the service's error. SQLSTATEs that clients caused
  * become 4xx; a lost connection becomes 503 and is re-opened next time.
  */
@@ -119,13 +139,10 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
 	bool ok;
 
-	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
+	if (connection_lost(store, res)) {
 		log_msg(LOG_ERROR, "database connection lost: %s", message);
 		forget_connection(store);
 		ok = error_set(err, 503, NULL, "the database is unavailable; try again later");
-	} else if (state == NULL) {
-		log_msg(LOG_ERROR, "database error: %s", message);
-		ok = error_set(err, 500, NULL, "internal database error");
 	} else if (strcmp(state, "23505") == 0) {
 		if (constraint && strstr(constraint, "display_name"))
 			ok = error_set(err, 409, SCIM_UNIQUENESS, "displayName is already taken");
@@ -365,6 +382,12 @@ void store_rollback(struct store *store)
 	if (PQtransactionStatus(store->conn) == PQTRANS_IDLE)
 		return;
 	res = PQexec(store->conn, "ROLLBACK");
+	/* ROLLBACK fails only on a connection that is gone. */
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_msg(LOG_ERROR, "database connection lost: %s",
+			res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn));
+		forget_connection(store);
+	}
 	PQclear(res);
 }
 
