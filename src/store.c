@@ -141,7 +141,8 @@ static bool connection_lost(const struct store *store, const PGresult *res)
 	    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL)
 		return true;
 	severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-	return severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
+	return severity != NULL &&
+	       (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
 }
 
 /*
@@ -448,14 +449,15 @@ static bool commit_outcome(struct store *store, struct scim_error *err)
 		}
 		if (strcmp(status, "aborted") == 0) {
 			log_msg(LOG_WARNING, "transaction %s was rolled back", store->xact_id);
-			return error_set(err, 503, NULL, "the database is unavailable; try again later");
+			return error_set(err, 503, NULL,
+					 "the database is unavailable; try again later");
 		}
 		if (elapsed_ms(&start) >= COMMIT_OUTCOME_WAIT_MS)
 			break;
 		nanosleep(&poll, NULL);
 	}
-	log_msg(LOG_ERROR, "what became of transaction %s is unknown: no answer from the database in %d s",
-		store->xact_id, COMMIT_OUTCOME_WAIT_MS / 1000);
+	log_msg(LOG_ERROR, "what became of transaction %s is unknown: no answer from the "
+		"database in %d s", store->xact_id, COMMIT_OUTCOME_WAIT_MS / 1000);
 	return error_set(err, 503, NULL, "the database went away during the commit: whether the "
 			 "change was made is unknown; read the resource before trying again");
 }
@@ -477,7 +479,8 @@ bool store_commit(struct store *store, struct scim_error *err)
 
 		PQclear(res);
 		if (!committed) {
-			log_msg(LOG_ERROR, "transaction %s was rolled back at COMMIT", store->xact_id);
+			log_msg(LOG_ERROR, "transaction %s was rolled back at COMMIT",
+				store->xact_id);
 			return error_set(err, 500, NULL, "the request failed");
 		}
 		return true;
