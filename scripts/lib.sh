@@ -274,6 +274,18 @@ pg_stop() {
 		log "warning: could not stop PostgreSQL in $PG_DATA"
 }
 
+# Restart the cluster under its clients, with pg_ctl's shutdown mode $1:
+# fast (the server ends each session, then shuts down cleanly) or immediate
+# (a crash: sessions end without a word, recovery runs at the start).
+pg_restart() {
+	as_service_user "$PG_BINDIR/pg_ctl" restart -D "$PG_DATA" -m "$1" -w -t 60 -l "$PG_LOG" \
+		>/dev/null 9>&- || {
+		log "PostgreSQL did not restart ($1); the end of $PG_LOG:"
+		tail -n 30 "$PG_LOG" >&2 || true
+		return 1
+	}
+}
+
 # Create the role and the database the service uses, unless they exist.
 pg_create_database() {
 	local psql=("$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1

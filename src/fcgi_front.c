@@ -190,13 +190,35 @@ static void channel_write_fn(void *out, const char *data, size_t len)
 	channel_write(out, data, len);
 }
 
+/* Write `head` (status and headers), the Content-Length of `body` when
+ * there is one, the blank line that ends the headers, and `body`. */
+static void write_whole(const struct channel *ch, const char *head, size_t head_len,
+			const char *body, size_t body_len)
+{
+	char length[64];
+	int n = body != NULL ? snprintf(length, sizeof(length), "Content-Length: %zu\r\n\r\n",
+					body_len)
+			     : snprintf(length, sizeof(length), "\r\n");
+
+	channel_write(ch, head, head_len);
+	channel_write(ch, length, (size_t)n);
+	if (body != NULL)
+		channel_write(ch, body, body_len);
+}
+
 static int write_stream_failed(const struct channel *ch, const struct http_response *resp,
 			       const char *head, size_t head_len, const char *body,
 			       size_t body_len);
 
-/* Send the response; returns the status sent. */
-static int write_response(const struct channel *ch, const struct http_response *resp)
+/*
+ * Send the response; returns the status sent. *cut_after becomes the
+ * number of bytes sent when the response could not be completed (see
+ * http_send_streamed()), else 0.
+ */
+static int write_response(const struct channel *ch, const struct http_response *resp,
+			  size_t *cut_after)
 {
+	struct http_output output = { .write = channel_write_fn, .out = (void *)ch };
 	char head[2048];
 	char *body = NULL;
 	bool streaming = resp->stream.produce != NULL && resp->body != NULL;
@@ -204,6 +226,7 @@ static int write_response(const struct channel *ch, const struct http_response *
 	int status;
 	int n;
 
+	*cut_after = 0;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", resp->status,
 		     http_reason(resp->status));
 	if (resp->body != NULL)
@@ -224,38 +247,29 @@ static int write_response(const struct channel *ch, const struct http_response *
 		if (body == NULL)
 			abort();
 		body_len = strlen(body);
-		/* A streamed body's length is known only at its end. */
-		if (!streaming)
-			n += snprintf(head + n, sizeof(head) - (size_t)n,
-				      "Content-Length: %zu\r\n", body_len);
 	}
-	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
 	status = resp->status;
 	if (body != NULL && streaming && body_len >= 2) {
-		switch (http_send_streamed(resp, head, (size_t)n, body, body_len, channel_write_fn,
-					   (void *)ch)) {
+		switch (http_send_streamed(resp, head, (size_t)n, body, body_len, &output)) {
 		case HTTP_STREAM_SENT:
 			break;
 		case HTTP_STREAM_UNSENT:
 			status = write_stream_failed(ch, resp, head, (size_t)n, body, body_len);
 			break;
 		case HTTP_STREAM_CUT:
-			log_msg(LOG_ERROR, "response cut short: %s could not be read",
-				resp->stream.key);
+			*cut_after = output.sent;
 			break;
 		}
 	} else {
-		channel_write(ch, head, (size_t)n);
-		if (body != NULL)
-			channel_write(ch, body, body_len);
+		write_whole(ch, head, (size_t)n, body, body_len);
 	}
 	free(body);
 	return status;
 }
 
 /*
- * A stream that failed before anything was sent (the database went away
- * after the handler's queries): a read answers with the error; a write,
+ * A stream that failed (the database went away after the handler's
+ * queries): nothing was sent. A read answers with the error; a write,
  * already committed, with what it has, without the streamed member.
  */
 static int write_stream_failed(const struct channel *ch, const struct http_response *resp,
@@ -264,23 +278,23 @@ static int write_stream_failed(const struct channel *ch, const struct http_respo
 {
 	struct http_response error = { 0 };
 	struct scim_error err;
+	size_t cut_after;
 	int status;
 
 	if (resp->stream.after_write) {
 		log_msg(LOG_WARNING, "%s could not be read: answered without them",
 			resp->stream.key);
-		channel_write(ch, head, head_len);
-		channel_write(ch, body, body_len);
+		write_whole(ch, head, head_len, body, body_len);
 		return resp->status;
 	}
 	error_clear(&err);
 	if (resp->stream.error != NULL && error_is_set(resp->stream.error))
 		err = *resp->stream.error;
 	else
-		error_set(&err, 503, NULL, "the database is unavailable; try again later");
+		error_set(&err, 503, NULL, "the response could not be produced; try again later");
 	log_msg(LOG_WARNING, "%s could not be read: %s", resp->stream.key, err.detail);
 	http_response_error(&error, &err);
-	status = write_response(ch, &error);
+	status = write_response(ch, &error, &cut_after);
 	http_response_clear(&error);
 	return status;
 }
@@ -294,25 +308,34 @@ static double elapsed_ms(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-static void serve_one(const struct channel *ch, struct store *store,
+/* Serve one request; false when its response was cut short. */
+static bool serve_one(const struct channel *ch, struct store *store,
 		      const struct settings *settings)
 {
 	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
 	struct timespec start;
+	char outcome[96];
+	size_t cut_after;
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	read_request(ch, &req, settings);
 	log_set_context(req.request_id, NULL);
 	router_dispatch(&req, &resp, store, settings);
-	status = write_response(ch, &resp);
-	log_msg(status >= 500 ? LOG_WARNING : LOG_INFO, "%s %s -> %d (%.1f ms) from %s",
-		req.method, req.path, status, elapsed_ms(&start),
+	status = write_response(ch, &resp, &cut_after);
+	if (cut_after > 0)
+		snprintf(outcome, sizeof(outcome),
+			 "response cut short after %zu bytes: connection aborted", cut_after);
+	else
+		snprintf(outcome, sizeof(outcome), "%d", status);
+	log_msg(status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO,
+		"%s %s -> %s (%.1f ms) from %s", req.method, req.path, outcome, elapsed_ms(&start),
 		req.client_address != NULL ? req.client_address : "an unknown address");
 	log_set_context(NULL, NULL);
 	http_response_clear(&resp);
 	http_request_clear(&req);
+	return cut_after == 0;
 }
 
 int fcgi_front_run(struct store *store, const struct settings *settings)
@@ -336,8 +359,15 @@ int fcgi_front_run(struct store *store, const struct settings *settings)
 	}
 	ch.fcgi = &request;
 	while (FCGX_Accept_r(&request) >= 0) {
-		serve_one(&ch, store, settings);
-		FCGX_Finish_r(&request);
+		if (serve_one(&ch, store, settings)) {
+			FCGX_Finish_r(&request);
+			continue;
+		}
+		/* A response cut short must not end as a whole one would: the
+		 * connection closes without FCGI_END_REQUEST (and without what
+		 * libfcgi still buffers), and the web server fails the
+		 * transfer instead of completing it. */
+		FCGX_Free(&request, 1);
 	}
 	FCGX_Free(&request, 1);
 	return 0;

@@ -2,7 +2,8 @@
  * handlers_groups.c - /Groups (RFC 7644 section 3) with members in their own
  * table: a membership change costs work in proportion to the members named
  * (SCIM-NOTES section 1: Entra adds and removes members in batches on every
- * cycle), and a group's members are streamed, never held in memory whole.
+ * cycle), and a group's members are streamed into the response as they
+ * are read, never held in memory whole (http_send_streamed()).
  */
 #include "handlers.h"
 

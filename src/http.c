@@ -1,11 +1,15 @@
 /* http.c - requests and responses; see http.h. */
 #include "http.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <uriparser/Uri.h>
+
+#include "log.h"
 
 bool http_parse_query(struct http_request *req, const char *query_string)
 {
@@ -117,56 +121,104 @@ void http_request_clear(struct http_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
-/* What http_send_streamed() writes through: held back until it is full. */
-struct held_output {
-	http_write_fn write;
-	void *out;
-	char *held;
-	size_t len;
-	bool sent; /* the held bytes went: everything goes straight on */
+/* What http_send_streamed() produces into: memory, then a temporary file. */
+struct spool {
+	char *held;   /* the first HTTP_STREAM_HOLD bytes */
+	size_t len;   /* of held */
+	FILE *file;   /* the rest; NULL while it fits in held */
+	size_t total;
+	bool failed;  /* the file could not be written */
 };
 
-static void held_write(void *arg, const char *data, size_t len)
+static void spool_failed(struct spool *sp)
 {
-	struct held_output *h = arg;
+	log_msg(LOG_ERROR, "a response of more than %zu bytes cannot wait in a temporary file: %s",
+		sp->total, strerror(errno));
+	sp->failed = true;
+}
 
-	if (!h->sent && h->len + len <= HTTP_STREAM_HOLD) {
-		memcpy(h->held + h->len, data, len);
-		h->len += len;
+static void spool_write(void *arg, const char *data, size_t len)
+{
+	struct spool *sp = arg;
+
+	if (sp->failed)
+		return;
+	sp->total += len;
+	if (sp->file == NULL && len <= HTTP_STREAM_HOLD - sp->len) {
+		memcpy(sp->held + sp->len, data, len);
+		sp->len += len;
 		return;
 	}
-	if (!h->sent) {
-		h->write(h->out, h->held, h->len);
-		h->sent = true;
+	if (sp->file == NULL)
+		sp->file = tmpfile();
+	if (sp->file == NULL || fwrite(data, 1, len, sp->file) != len)
+		spool_failed(sp);
+}
+
+/* All of it written, and the file back at its start. */
+static bool spool_rewind(struct spool *sp)
+{
+	if (!sp->failed && sp->file != NULL &&
+	    (fflush(sp->file) != 0 || fseek(sp->file, 0, SEEK_SET) != 0))
+		spool_failed(sp);
+	return !sp->failed;
+}
+
+static void output_write(struct http_output *output, const char *data, size_t len)
+{
+	output->write(output->out, data, len);
+	output->sent += len;
+}
+
+/* Send what the spool holds; false when its file fails on the way. */
+static bool spool_send(struct spool *sp, struct http_output *output)
+{
+	size_t left = sp->total - sp->len;
+	size_t n;
+
+	output_write(output, sp->held, sp->len);
+	/* held, sent, becomes the buffer the file is read through */
+	while (left > 0 && (n = fread(sp->held, 1, HTTP_STREAM_HOLD, sp->file)) > 0) {
+		output_write(output, sp->held, n);
+		left -= n < left ? n : left;
 	}
-	h->write(h->out, data, len);
+	if (left > 0) {
+		log_msg(LOG_ERROR, "the temporary file of a response cannot be read: %s",
+			ferror(sp->file) ? strerror(errno) : "it is shorter than written");
+		return false;
+	}
+	return true;
 }
 
 enum http_stream_outcome http_send_streamed(const struct http_response *resp, const char *head,
 					    size_t head_len, const char *body, size_t body_len,
-					    http_write_fn write, void *out)
+					    struct http_output *output)
 {
-	struct held_output h = { .write = write, .out = out, .held = malloc(HTTP_STREAM_HOLD) };
+	struct spool sp = { .held = malloc(HTTP_STREAM_HOLD) };
+	enum http_stream_outcome outcome = HTTP_STREAM_UNSENT;
+	char length[64];
 	bool ok;
 
-	if (h.held == NULL)
+	if (sp.held == NULL)
 		abort();
-	held_write(&h, head, head_len);
 	/* {...} becomes {...,"key":<streamed>} */
-	held_write(&h, body, body_len - 1);
-	held_write(&h, body_len > 2 ? ",\"" : "\"", body_len > 2 ? 2 : 1);
-	held_write(&h, resp->stream.key, strlen(resp->stream.key));
-	held_write(&h, "\":", 2);
-	ok = resp->stream.produce(resp->stream.arg, held_write, &h);
-	if (!ok && !h.sent) {
-		free(h.held);
-		return HTTP_STREAM_UNSENT;
+	spool_write(&sp, body, body_len - 1);
+	spool_write(&sp, body_len > 2 ? ",\"" : "\"", body_len > 2 ? 2 : 1);
+	spool_write(&sp, resp->stream.key, strlen(resp->stream.key));
+	spool_write(&sp, "\":", 2);
+	ok = resp->stream.produce(resp->stream.arg, spool_write, &sp);
+	spool_write(&sp, "}", 1);
+	if (ok && spool_rewind(&sp)) {
+		int n = snprintf(length, sizeof(length), "Content-Length: %zu\r\n\r\n", sp.total);
+
+		output_write(output, head, head_len);
+		output_write(output, length, (size_t)n);
+		outcome = spool_send(&sp, output) ? HTTP_STREAM_SENT : HTTP_STREAM_CUT;
 	}
-	held_write(&h, "}", 1);
-	if (!h.sent)
-		write(out, h.held, h.len);
-	free(h.held);
-	return ok ? HTTP_STREAM_SENT : HTTP_STREAM_CUT;
+	if (sp.file != NULL)
+		fclose(sp.file);
+	free(sp.held);
+	return outcome;
 }
 
 void http_response_clear(struct http_response *resp)

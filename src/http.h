@@ -47,7 +47,7 @@ typedef void (*http_write_fn)(void *out, const char *data, size_t len);
  * A large array written after the rest of the body, as it is produced, so
  * that it is never held in memory (a group's members): the body object gets
  * one more member `key` whose value produce() writes as JSON text. Returns
- * false when it failed midway; the response is then cut short.
+ * false when it failed midway; nothing has been sent then.
  */
 struct http_stream {
 	const char *key;
@@ -55,9 +55,9 @@ struct http_stream {
 	void *arg;
 	void (*release)(void *arg); /* frees arg; called by http_response_clear */
 	struct scim_error *error;   /* where produce() leaves why it failed */
-	/* The answer to a write that is committed: a failure before anything
-	 * was sent must not say it failed (a retry would conflict); the body
-	 * goes without the streamed member. */
+	/* The answer to a write that is committed: a failure must not say it
+	 * failed (a retry would conflict); the body goes without the streamed
+	 * member. */
 	bool after_write;
 };
 
@@ -70,26 +70,36 @@ struct http_response {
 	struct http_stream stream; /* produce is NULL when nothing is streamed */
 };
 
-/* Bytes of a streamed response held back before any is sent. */
+/* Bytes of a streamed response held in memory; the rest waits in a
+ * temporary file. */
 #define HTTP_STREAM_HOLD 65536
+
+/* Where a response goes: write(out, ...); `sent` counts the bytes that went. */
+struct http_output {
+	http_write_fn write;
+	void *out;
+	size_t sent;
+};
 
 enum http_stream_outcome {
 	HTTP_STREAM_SENT,     /* all of it */
-	HTTP_STREAM_UNSENT,   /* the stream failed early: nothing was sent */
-	HTTP_STREAM_CUT,      /* the stream failed after the first bytes went */
+	HTTP_STREAM_UNSENT,   /* the stream failed: nothing was sent */
+	HTTP_STREAM_CUT,      /* the temporary file failed while it was sent */
 };
 
 /*
- * Send `head` (status and headers) and `body` (the response's JSON, an
- * object) with resp->stream's member added as it is produced:
- * {...,"key":<stream>}. The first HTTP_STREAM_HOLD bytes are held back, so
- * that a stream that fails within them (the database went away) sends
- * nothing and the caller can still answer with an error; most groups'
- * members fit. Past them a failure can only cut the response short.
+ * Send `head` (the status and headers, without Content-Length and the blank
+ * line that ends them) and `body` (the response's JSON, an object) with
+ * resp->stream's member added: {...,"key":<stream>}. Nothing is sent until
+ * the stream has ended, so that a stream that fails anywhere (the database
+ * went away) sends nothing and the caller can still answer with an error;
+ * meanwhile the first HTTP_STREAM_HOLD bytes wait in memory, the rest in a
+ * temporary file, and the response then goes with its Content-Length. A
+ * temporary file that cannot be written is logged, and the stream fails.
  */
 enum http_stream_outcome http_send_streamed(const struct http_response *resp, const char *head,
 					    size_t head_len, const char *body, size_t body_len,
-					    http_write_fn write, void *out);
+					    struct http_output *output);
 
 /* Decode a raw query string into req->query. False when it is not valid. */
 bool http_parse_query(struct http_request *req, const char *query_string);

@@ -4,12 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "sha256.h"
 #include "store_internal.h"
 
 #define QUERY_CACHE_SIZE 64
+
+/* How long a worker tries to learn what became of a transaction whose
+ * COMMIT lost the connection (the database may be restarting), and how
+ * often it asks. */
+#define COMMIT_OUTCOME_WAIT_MS 10000
+#define COMMIT_OUTCOME_POLL_MS 200
 
 /* The token statements; those of users and groups live beside their code. */
 static struct store_statement token_authenticate = { .sql =
@@ -39,6 +46,7 @@ struct store {
 	struct cached_query cache[QUERY_CACHE_SIZE];
 	unsigned long clock;
 	unsigned long next_name;
+	char xact_id[24]; /* of the open transaction (pg_current_xact_id) */
 };
 
 struct store *store_new(const char *conninfo)
@@ -85,7 +93,8 @@ static void notice_ignore(void *arg, const char *message)
 	log_msg(LOG_DEBUG, "database notice: %s", message);
 }
 
-bool store_connect(struct store *store, struct scim_error *err)
+/* Open a connection unless one is open; a failure is logged at `level`. */
+static bool open_connection(struct store *store, enum log_level level)
 {
 	static const char *const keywords[] = {
 		"connect_timeout", "application_name", "dbname", NULL
@@ -99,13 +108,41 @@ bool store_connect(struct store *store, struct scim_error *err)
 	 * or URI, and overrides the defaults before it. */
 	store->conn = PQconnectdbParams(keywords, values, 1);
 	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
-		log_msg(LOG_ERROR, "database connection failed: %s",
+		log_msg(level, "database connection failed: %s",
 			store->conn ? PQerrorMessage(store->conn) : "out of memory");
 		forget_connection(store);
-		return error_set(err, 503, NULL, "the database is unavailable; try again later");
+		return false;
 	}
 	PQsetNoticeProcessor(store->conn, notice_ignore, NULL);
 	return true;
+}
+
+bool store_connect(struct store *store, struct scim_error *err)
+{
+	if (!open_connection(store, LOG_ERROR))
+		return error_set(err, 503, NULL, "the database is unavailable; try again later");
+	return true;
+}
+
+/*
+ * Is the connection gone? libpq does not always say so: after the server
+ * ended an idle session (an immediate shutdown or a crash), the next
+ * statement fails without a SQLSTATE while PQstatus() still reports
+ * CONNECTION_OK. An error the server did not send (no SQLSTATE: the
+ * connection broke, or libpq lost track of it) and a FATAL one, after which
+ * the server ends the session (57P01 shutdown, 57P02 crash of another
+ * process, an idle session timeout), leave nothing worth keeping.
+ */
+static bool connection_lost(const struct store *store, const PGresult *res)
+{
+	const char *severity;
+
+	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK || res == NULL ||
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL)
+		return true;
+	severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	return severity != NULL &&
+	       (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
 }
 
 /*
@@ -119,13 +156,10 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
 	bool ok;
 
-	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
+	if (connection_lost(store, res)) {
 		log_msg(LOG_ERROR, "database connection lost: %s", message);
 		forget_connection(store);
 		ok = error_set(err, 503, NULL, "the database is unavailable; try again later");
-	} else if (state == NULL) {
-		log_msg(LOG_ERROR, "database error: %s", message);
-		ok = error_set(err, 500, NULL, "internal database error");
 	} else if (strcmp(state, "23505") == 0) {
 		if (constraint && strstr(constraint, "display_name"))
 			ok = error_set(err, 409, SCIM_UNIQUENESS, "displayName is already taken");
@@ -333,27 +367,132 @@ bool store_exec_rows(struct store *store, struct store_statement *stmt, int npar
 	return ok;
 }
 
-static bool exec_simple(struct store *store, const char *sql, struct scim_error *err)
+static PGresult *exec_simple(struct store *store, const char *sql, struct scim_error *err)
 {
 	bool idle = connection_idle(store);
 	PGresult *res = exec_simple_once(store, sql, err);
 
 	if (res == NULL && retry_after_reconnect(store, idle, err))
 		res = exec_simple_once(store, sql, err);
-	if (res == NULL)
-		return false;
-	PQclear(res);
-	return true;
+	return res;
 }
 
 bool store_begin(struct store *store, struct scim_error *err)
 {
-	return exec_simple(store, "BEGIN", err);
+	/* The transaction's id comes in the same round trip: what to ask
+	 * about should the connection go during COMMIT. */
+	PGresult *res = exec_simple(store, "BEGIN; SELECT pg_current_xact_id()", err);
+
+	if (res == NULL)
+		return false;
+	snprintf(store->xact_id, sizeof(store->xact_id), "%s",
+		 PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	return true;
 }
 
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
+}
+
+/*
+ * What became of the open transaction, asked on a new connection:
+ * "committed", "aborted", "in progress", or "" when the database cannot be
+ * asked. A transaction id "in the future" belonged to a transaction that
+ * the database lost in a crash, before its commit record was written. (Its
+ * id may also have gone to a new transaction by then: what is said of it is
+ * then that one's. The README names this gap.)
+ */
+static void ask_transaction_status(struct store *store, char *status, size_t size)
+{
+	const char *params[1] = { store->xact_id };
+	PGresult *res;
+
+	status[0] = '\0';
+	if (!open_connection(store, LOG_DEBUG))
+		return;
+	res = PQexecParams(store->conn, "SELECT pg_xact_status($1::xid8)", 1, NULL, params,
+			   NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		snprintf(status, size, "%s", PQgetvalue(res, 0, 0));
+	else if (res != NULL && !connection_lost(store, res) &&
+		 strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "22023") == 0)
+		snprintf(status, size, "aborted");
+	else
+		forget_connection(store);
+	PQclear(res);
+}
+
+/*
+ * The connection went during COMMIT: the transaction may have committed or
+ * not. Ask the database until it answers, for COMMIT_OUTCOME_WAIT_MS at
+ * most: true when it committed, as if COMMIT had answered; 503 when it was
+ * rolled back; 503 saying that the outcome is unknown when the database
+ * did not answer in time.
+ */
+static bool commit_outcome(struct store *store, struct scim_error *err)
+{
+	const struct timespec poll = { 0, COMMIT_OUTCOME_POLL_MS * 1000000L };
+	struct timespec start;
+	char status[32];
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		ask_transaction_status(store, status, sizeof(status));
+		if (strcmp(status, "committed") == 0) {
+			log_msg(LOG_WARNING, "transaction %s was committed", store->xact_id);
+			return true;
+		}
+		if (strcmp(status, "aborted") == 0) {
+			log_msg(LOG_WARNING, "transaction %s was rolled back", store->xact_id);
+			return error_set(err, 503, NULL,
+					 "the database is unavailable; try again later");
+		}
+		if (elapsed_ms(&start) >= COMMIT_OUTCOME_WAIT_MS)
+			break;
+		nanosleep(&poll, NULL);
+	}
+	log_msg(LOG_ERROR, "what became of transaction %s is unknown: no answer from the "
+		"database in %d s", store->xact_id, COMMIT_OUTCOME_WAIT_MS / 1000);
+	return error_set(err, 503, NULL, "the database went away during the commit: whether the "
+			 "change was made is unknown; read the resource before trying again");
+}
+
+/*
+ * COMMIT. A failure the database answers (a deferred constraint) rolled the
+ * transaction back; a lost connection leaves the outcome to be learned.
+ */
 bool store_commit(struct store *store, struct scim_error *err)
 {
-	return exec_simple(store, "COMMIT", err);
+	PGresult *res;
+
+	if (store->conn == NULL)
+		return error_set(err, 503, NULL, "the database is unavailable; try again later");
+	res = PQexec(store->conn, "COMMIT");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		/* COMMIT of a transaction in which a statement failed rolls back. */
+		bool committed = strcmp(PQcmdStatus(res), "COMMIT") == 0;
+
+		PQclear(res);
+		if (!committed) {
+			log_msg(LOG_ERROR, "transaction %s was rolled back at COMMIT",
+				store->xact_id);
+			return error_set(err, 500, NULL, "the request failed");
+		}
+		return true;
+	}
+	if (!connection_lost(store, res))
+		return fail_result(store, res, err);
+	log_msg(LOG_WARNING, "database connection lost during COMMIT: %s; asking what became of "
+		"transaction %s", res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn),
+		store->xact_id);
+	PQclear(res);
+	forget_connection(store);
+	return commit_outcome(store, err);
 }
 
 void store_rollback(struct store *store)
@@ -365,6 +504,12 @@ void store_rollback(struct store *store)
 	if (PQtransactionStatus(store->conn) == PQTRANS_IDLE)
 		return;
 	res = PQexec(store->conn, "ROLLBACK");
+	/* ROLLBACK fails only on a connection that is gone. */
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_msg(LOG_ERROR, "database connection lost: %s",
+			res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn));
+		forget_connection(store);
+	}
 	PQclear(res);
 }
 
@@ -569,7 +714,12 @@ bool store_count(struct store *store, const struct sql_query *query,
 
 bool store_exec_script(struct store *store, const char *sql, struct scim_error *err)
 {
-	return exec_simple(store, sql, err);
+	PGresult *res = exec_simple(store, sql, err);
+
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
 }
 
 bool store_exec_params(struct store *store, const char *sql, int nparams,

@@ -2,9 +2,11 @@
  * store.h - PostgreSQL storage: the only code that calls libpq.
  *
  * One persistent connection per worker, opened lazily and re-opened after it
- * breaks (a request meanwhile gets 503). Every statement is prepared once
- * per connection and executed with $n parameters; dynamic list queries are
- * prepared on first use and cached by their text.
+ * breaks: a statement that finds it broken while idle (the database
+ * restarted since the last request) runs again on a new one; one that loses
+ * it in the middle of a transaction gets 503. Every statement is prepared
+ * once per connection and executed with $n parameters; dynamic list queries
+ * are prepared on first use and cached by their text.
  *
  * Every function takes the tenant and touches only that tenant's rows. On
  * error a function returns false with err set: 404 for rows that are not
@@ -40,7 +42,13 @@ void store_free(struct store *store);
 /* Connect if needed; 503 when the database cannot be reached. */
 bool store_connect(struct store *store, struct scim_error *err);
 
-/* One transaction per writing request. Rollback never fails visibly. */
+/*
+ * One transaction per writing request. Rollback never fails visibly. A
+ * COMMIT that loses the connection is not answered with a guess: the store
+ * asks the database, on a new connection and for up to 10 s, whether the
+ * transaction committed, and succeeds if it did; otherwise 503, whose
+ * detail says so when the outcome could not be learned.
+ */
 bool store_begin(struct store *store, struct scim_error *err);
 bool store_commit(struct store *store, struct scim_error *err);
 void store_rollback(struct store *store);

@@ -182,8 +182,9 @@ class Client:
 
 class Context:
     """What every test gets: the endpoint, the main client, and ways to make
-    tenants, run scimctl and query the database. Reads SCIM_URL, SCIM_TOKEN,
-    SCIM_DATABASE and SCIM_SCIMCTL (set by scripts/test)."""
+    tenants, run scimctl, run the worker as CGI and query the database. Reads
+    SCIM_URL, SCIM_TOKEN, SCIM_DATABASE, SCIM_SCIMCTL and SCIM_WORKER (set by
+    scripts/test)."""
 
     def __init__(self, environ=None):
         env = os.environ if environ is None else environ
@@ -195,6 +196,7 @@ class Context:
         self.database = env.get("SCIM_DATABASE", "")
         self.scimctl_path = env.get("SCIM_SCIMCTL", "scimctl")
         self.psql_path = env.get("SCIM_PSQL", "psql")
+        self.worker_path = env.get("SCIM_WORKER", "scim-fcgi")
         self._env = dict(env)
         self.client = Client(self.base_url, self.token)
 
@@ -232,6 +234,37 @@ class Context:
         client.tenant = name
         client.tenant_id = tenant_id
         return client
+
+    def cgi(self, method, path, body=None, token=None, database=None):
+        """Run the worker itself as a CGI program for one request, as a web
+        server would, with SCIM_DATABASE database (default: the service's),
+        bypassing the web server; token is a client's token. path is
+        relative to the SCIM base ("/Users?filter=..."). Returns the Response
+        and the worker's log (its standard error)."""
+        data = b"" if body is None else json.dumps(body).encode("utf-8")
+        path_info, _, query = path.partition("?")
+        parts = urllib.parse.urlsplit(self.base_url)
+        run_env = dict(self._env)
+        run_env.update({
+            "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1",
+            "REQUEST_METHOD": method.upper(), "SCRIPT_NAME": parts.path,
+            "PATH_INFO": urllib.parse.unquote(path_info), "QUERY_STRING": query,
+            "HTTP_HOST": parts.netloc, "SERVER_NAME": parts.hostname,
+            "SERVER_PORT": str(parts.port or 80), "REMOTE_ADDR": "127.0.0.2",
+            "HTTP_AUTHORIZATION": "Bearer " + (token or self.token),
+            "CONTENT_TYPE": SCIM_CONTENT_TYPE, "CONTENT_LENGTH": str(len(data)),
+            "SCIM_DATABASE": database or self.database,
+        })
+        proc = subprocess.run([self.worker_path], input=data, env=run_env,
+                              capture_output=True, timeout=60)
+        head, _, payload = proc.stdout.partition(b"\r\n\r\n")
+        headers = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        status = int(headers.pop("status", "0").split()[0] or 0)
+        return (Response(method.upper(), "cgi:" + path, status, headers, payload),
+                proc.stderr.decode("utf-8", "replace"))
 
     def psql(self, sql):
         """Run SQL in the service database; returns psql's unaligned, tuples-only

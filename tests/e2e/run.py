@@ -10,11 +10,12 @@ module.test: reason" per failure (with the worker log lines written during
 that test), "ok module.test" per pass only with -v, and ends with
 "N passed, N failed"; exits 1 when a test failed.
 
-Needs SCIM_URL and SCIM_TOKEN, usually SCIM_DATABASE and SCIM_SCIMCTL too:
-scripts/test sets them. SCIM_E2E_LOGS, a ":"-separated list of log files,
-names the logs to excerpt on failure. SCIM_E2E_SUITE, when set, names the
-suite on the last line ("e2e-apache: N passed, N failed"), for scripts/test,
-which runs the suite through several web servers.
+Needs SCIM_URL and SCIM_TOKEN, usually SCIM_DATABASE, SCIM_SCIMCTL and
+SCIM_WORKER too: scripts/test sets them. SCIM_E2E_LOGS, a ":"-separated
+list of log files, names the logs to excerpt on failure. SCIM_E2E_SUITE,
+when set, names the suite on the last line ("e2e-apache: N passed, N
+failed"), for scripts/test, which runs the suite through several web
+servers.
 """
 
 import argparse

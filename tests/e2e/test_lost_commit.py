@@ -1,0 +1,106 @@
+"""The connection to the database lost during COMMIT: the worker learns what
+became of the transaction and answers that, so that a failed request has
+changed nothing and a retried create conflicts only with a user that
+really exists.
+
+The worker runs as CGI (ctx.cgi), its database connection through pg_cut's
+proxy, which loses the session at its first COMMIT: after the server got it
+(the change is made, its reply never arrives) or before (the server rolls
+the transaction back). Everything else goes through the web server."""
+
+from harness import PATCH_SCHEMA, USER_SCHEMA, expect_error, expect_status
+from pg_cut import CommitCut
+
+BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+
+
+def _user_body(ctx):
+    return {"schemas": [USER_SCHEMA], "userName": ctx.unique("lost.commit.") + "@example.com",
+            "displayName": "Before", "active": True}
+
+
+def _rows(ctx, c, user_name):
+    """The rows of c's tenant with user_name, as "displayName|version" lines."""
+    return ctx.psql("SELECT display_name || '|' || version FROM users WHERE tenant_id = '%s'"
+                    " AND user_name = '%s'" % (c.tenant_id, user_name)).split()
+
+
+def _through_cut(ctx, c, mode, method, path, body, refuse_after_cut=False):
+    """The worker's answer to one request whose COMMIT is cut, and its log."""
+    with CommitCut(ctx.database, mode, refuse_after_cut) as cut:
+        r, log = ctx.cgi(method, path, body, token=c.token, database=cut.conninfo)
+    assert cut.happened.is_set(), "no COMMIT went through the proxy: %r\n%s" % (r, log)
+    return r, log
+
+
+def test_create_whose_commit_reply_is_lost(ctx):
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    r, log = _through_cut(ctx, c, "after", "POST", "/Users", body)
+    expect_status(r, 201, "the user was created: the answer says so\n" + log)
+    assert r.json["userName"] == body["userName"], r
+    assert r.headers.get("location", "").endswith("/Users/" + r.json["id"]), r.headers
+    assert r.headers.get("etag") == r.json["meta"]["version"], r.headers
+    assert "committed" in log, "the log says what became of the transaction:\n" + log
+    assert _rows(ctx, c, body["userName"]) == ["Before|1"]
+    got = expect_status(c.get("/Users/" + r.json["id"]), 200)
+    assert got.json["meta"]["version"] == r.json["meta"]["version"], got
+    expect_error(c.post("/Users", body), 409, "uniqueness")
+
+
+def test_create_whose_commit_never_arrives(ctx):
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    r, log = _through_cut(ctx, c, "before", "POST", "/Users", body)
+    expect_error(r, 503)
+    assert "rolled back" in log, "the log says what became of the transaction:\n" + log
+    assert _rows(ctx, c, body["userName"]) == [], "a failed request changes nothing"
+    expect_status(c.post("/Users", body), 201, "the retry creates the user")
+
+
+def _patch_display_name(value):
+    return {"schemas": [PATCH_SCHEMA], "Operations": [
+        {"op": "replace", "path": "displayName", "value": value}]}
+
+
+def test_patch_whose_commit_reply_is_lost(ctx):
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    uid = expect_status(c.post("/Users", body), 201).json["id"]
+    r, log = _through_cut(ctx, c, "after", "PATCH", "/Users/" + uid, _patch_display_name("After"))
+    expect_status(r, 200, "the change was made: the answer says so\n" + log)
+    assert r.json["displayName"] == "After" and r.json["meta"]["version"] == 'W/"2"', r
+    assert _rows(ctx, c, body["userName"]) == ["After|2"]
+
+
+def test_patch_whose_commit_never_arrives(ctx):
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    uid = expect_status(c.post("/Users", body), 201).json["id"]
+    r, log = _through_cut(ctx, c, "before", "PATCH", "/Users/" + uid, _patch_display_name("After"))
+    expect_error(r, 503)
+    assert _rows(ctx, c, body["userName"]) == ["Before|1"], "a failed request changes nothing"
+
+
+def test_bulk_operation_whose_commit_reply_is_lost(ctx):
+    c = ctx.new_tenant()
+    first, second = _user_body(ctx), _user_body(ctx)
+    r, log = _through_cut(ctx, c, "after", "POST", "/Bulk", {"schemas": [BULK_REQUEST], "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "a", "data": first},
+        {"method": "POST", "path": "/Users", "bulkId": "b", "data": second}]})
+    expect_status(r, 200, log)
+    statuses = [op.get("status") for op in r.json["Operations"]]
+    assert statuses == ["201", "201"], "each operation reports what happened: %r\n%s" % (r, log)
+    assert _rows(ctx, c, first["userName"]) == ["Before|1"]
+    assert _rows(ctx, c, second["userName"]) == ["Before|1"]
+
+
+def test_commit_whose_outcome_cannot_be_learned(ctx):
+    """The database stays out of reach after the COMMIT was lost: after a
+    while the worker gives up with a 503 that says it does not know."""
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    r, log = _through_cut(ctx, c, "after", "POST", "/Users", body, refuse_after_cut=True)
+    detail = expect_error(r, 503).get("detail", "")
+    assert "unknown" in detail, "the answer says the outcome is unknown: %r" % r
+    assert "unknown" in log, log
