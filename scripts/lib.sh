@@ -510,9 +510,12 @@ ServerTokens Prod
 ServerSignature Off
 # TRACE would echo the request, Authorization header included.
 TraceEnable off
-# Long filters travel in the query string.
-LimitRequestLine 65536
-LimitRequestFieldSize 65536
+# Long filters travel in the query string; the request line and the
+# headers together stay within what mod_fcgid passes on (64 KiB, see
+# apache/scim-fcgid.conf), so that Apache refuses more with 414 or 400.
+LimitRequestLine 16384
+LimitRequestFieldSize 1024
+LimitRequestFields 24
 LimitRequestBody $APACHE_MAX_BODY
 # Ids with an encoded slash reach the worker (its 404), not Apache's 404.
 AllowEncodedSlashes NoDecode
