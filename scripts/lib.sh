@@ -225,7 +225,7 @@ stop_processes() {
 # $1 empty, stop what a killed run left instead: the process that pid file
 # $2 names, when its command line holds $3; $4 names it in the log.
 server_process_stop() {
-	local pid=$1 file=$2 pattern=$3 name=$4
+	local pid=$1 file=${2:-} pattern=${3:-} name=${4:-}
 	if [[ -z $pid && -s $file ]]; then
 		read -r pid <"$file" || true
 		if [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$pattern"* ]]; then
