@@ -592,15 +592,17 @@ ScriptAlias /scim/v2 "$program"
 EOF
 	fi
 	# The worker's settings: FcgidInitialEnv for mod_fcgid (the worker's
-	# environment when it starts); SetEnv for CGI.
+	# environment when it starts); SetEnv for CGI. libpq's PG* variables
+	# stand for a SCIM_DATABASE longer than mod_fcgid passes on.
 	for name in SCIM_DATABASE SCIM_LOG_LEVEL SCIM_BASE_URL SCIM_MAX_BODY SCIM_MAX_RESULTS \
-		SCIM_TRUSTED_PROXIES ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		SCIM_TRUSTED_PROXIES PGHOST PGPORT PGDATABASE PGUSER PGTARGETSESSIONATTRS \
+		ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		value=${!name:-}
 		[[ -n $value ]] || continue
 		if [[ $mode == fcgid ]]; then
-			# mod_fcgid cuts longer values silently.
-			if ((${#value} > 255)); then
-				log "$name is longer than mod_fcgid passes on (255 bytes)"
+			# mod_fcgid 2.3.9 cuts longer values silently.
+			if ((${#value} > 127)); then
+				log "$name is longer than mod_fcgid passes on (127 bytes)"
 				return 1
 			fi
 			echo "FcgidInitialEnv $name $(apache_quote "$value")"
