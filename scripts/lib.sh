@@ -19,6 +19,9 @@ PACKAGES=(build-essential autoconf automake libtool pkgconf libfcgi-dev
 	libjansson-dev liburiparser-dev libpq-dev postgresql lighttpd curl python3)
 # shellcheck disable=SC2034
 APACHE_PACKAGES=(apache2 libapache2-mod-fcgid)
+# nginx, and what runs the workers for it (lighttpd/scim-fcgi.service).
+# shellcheck disable=SC2034
+NGINX_PACKAGES=(nginx spawn-fcgi multiwatch)
 
 # useradd, runuser and lighttpd live in sbin, which a user's PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin
@@ -218,6 +221,24 @@ stop_processes() {
 	kill -KILL "$@" 2>/dev/null || true
 }
 
+# Stop web server process $1 (a child of this shell) and wait for it. With
+# $1 empty, stop what a killed run left instead: the process that pid file
+# $2 names, when its command line holds $3; $4 names it in the log.
+server_process_stop() {
+	local pid=$1 file=${2:-} pattern=${3:-} name=${4:-}
+	if [[ -z $pid && -s $file ]]; then
+		read -r pid <"$file" || true
+		if [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$pattern"* ]]; then
+			log "stopping $name $pid left running in $(dirname "$file")"
+		else
+			pid=""
+		fi
+	fi
+	[[ -n $pid ]] || return 0
+	stop_processes "$pid"
+	wait "$pid" 2>/dev/null || true
+}
+
 ### PostgreSQL
 
 # Print the directory holding initdb and pg_ctl (Debian keeps them off PATH).
@@ -399,20 +420,9 @@ lighttpd_start() {
 # itself, unless it died first). Before a start, this stops what a killed
 # run left in LIGHTTPD_DIR: lighttpd is known by its pid file.
 lighttpd_stop() {
-	local pid=${LIGHTTPD_PID:-} workers
+	local workers
 	[[ -n ${LIGHTTPD_DIR:-} ]] || return 0
-	if [[ -z $pid && -s $LIGHTTPD_DIR/lighttpd.pid ]]; then
-		read -r pid <"$LIGHTTPD_DIR/lighttpd.pid" || true
-		if [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *lighttpd* ]]; then
-			log "stopping lighttpd $pid left running in $LIGHTTPD_DIR"
-		else
-			pid=""
-		fi
-	fi
-	if [[ -n $pid ]]; then
-		stop_processes "$pid"
-		wait "$pid" 2>/dev/null || true
-	fi
+	server_process_stop "${LIGHTTPD_PID:-}" "$LIGHTTPD_DIR/lighttpd.pid" lighttpd lighttpd
 	LIGHTTPD_PID=
 	mapfile -t workers < <(socket_holders "$LIGHTTPD_DIR")
 	stop_processes "${workers[@]}"
@@ -512,9 +522,12 @@ ServerTokens Prod
 ServerSignature Off
 # TRACE would echo the request, Authorization header included.
 TraceEnable off
-# Long filters travel in the query string.
-LimitRequestLine 65536
-LimitRequestFieldSize 65536
+# Long filters travel in the query string; the request line and the
+# headers together stay within what mod_fcgid passes on (64 KiB, see
+# apache/scim-fcgid.conf), so that Apache refuses more with 414 or 400.
+LimitRequestLine 16384
+LimitRequestFieldSize 1024
+LimitRequestFields 24
 LimitRequestBody $APACHE_MAX_BODY
 # Ids with an encoded slash reach the worker (its 404), not Apache's 404.
 AllowEncodedSlashes NoDecode
@@ -591,15 +604,17 @@ ScriptAlias /scim/v2 "$program"
 EOF
 	fi
 	# The worker's settings: FcgidInitialEnv for mod_fcgid (the worker's
-	# environment when it starts); SetEnv for CGI.
+	# environment when it starts); SetEnv for CGI. libpq's PG* variables
+	# stand for a SCIM_DATABASE longer than mod_fcgid passes on.
 	for name in SCIM_DATABASE SCIM_LOG_LEVEL SCIM_BASE_URL SCIM_MAX_BODY SCIM_MAX_RESULTS \
-		SCIM_TRUSTED_PROXIES ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		SCIM_TRUSTED_PROXIES PGHOST PGPORT PGDATABASE PGUSER PGTARGETSESSIONATTRS \
+		ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		value=${!name:-}
 		[[ -n $value ]] || continue
 		if [[ $mode == fcgid ]]; then
-			# mod_fcgid cuts longer values silently.
-			if ((${#value} > 255)); then
-				log "$name is longer than mod_fcgid passes on (255 bytes)"
+			# mod_fcgid 2.3.9 cuts longer values silently.
+			if ((${#value} > 127)); then
+				log "$name is longer than mod_fcgid passes on (127 bytes)"
 				return 1
 			fi
 			echo "FcgidInitialEnv $name $(apache_quote "$value")"
@@ -653,22 +668,15 @@ apache_launch() {
 # sockets in fcgid/). Before a start, this stops what a killed run left:
 # an Apache is known by its pid file and its configuration's path.
 apache_stop() {
-	local dir pid workers
+	local dir workers
 	if [[ -n ${APACHE_PID:-} ]]; then
-		stop_processes "$APACHE_PID"
-		wait "$APACHE_PID" 2>/dev/null || true
+		server_process_stop "$APACHE_PID"
 		APACHE_PID=
 	fi
 	[[ -n ${RUN_DIR:-} ]] || return 0
 	for dir in "$RUN_DIR"/apache-*; do
 		[[ -d $dir ]] || continue
-		if [[ -s $dir/httpd.pid ]]; then
-			read -r pid <"$dir/httpd.pid" || true
-			if [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$dir/httpd.conf"* ]]; then
-				log "stopping Apache $pid left running in $dir"
-				stop_processes "$pid"
-			fi
-		fi
+		server_process_stop "" "$dir/httpd.pid" "$dir/httpd.conf" Apache
 		mapfile -t workers < <(socket_holders "$dir")
 		stop_processes "${workers[@]}"
 	done
@@ -757,6 +765,90 @@ EOF
 	apache_launch "$apache"
 }
 
+### nginx
+
+# Start the workers as lighttpd/scim-fcgi.service does (spawn-fcgi opens
+# the socket, multiwatch keeps the workers on it) and nginx in front of
+# them on 127.0.0.1:$1 with lighttpd/nginx-scim.conf itself, its paths
+# moved into $RUN_DIR/nginx and plain HTTP instead of TLS. The workers log
+# to worker.log there. Sets NGINX_DIR, NGINX_PID and NGINX_WORKERS_PID.
+nginx_start() {
+	local port=$1 nginx spawn multiwatch output users=() program
+	if ! nginx=$(command -v nginx) || ! spawn=$(command -v spawn-fcgi) ||
+		! multiwatch=$(command -v multiwatch); then
+		log "nginx, spawn-fcgi or multiwatch not found: install the Debian packages ${NGINX_PACKAGES[*]}"
+		return 1
+	fi
+	NGINX_DIR=$RUN_DIR/nginx
+	mkdir -p "$NGINX_DIR/tmp" "$NGINX_DIR/errors"
+	give_to_service_user "$NGINX_DIR" "$NGINX_DIR/tmp"
+	install -m 644 "$REPO"/apache/errors/*.json "$NGINX_DIR/errors/" || return 1
+	cp /etc/nginx/fastcgi_params "$NGINX_DIR/" || return 1
+	sed -e "s|^\([[:space:]]*\)listen 443 ssl;|\1listen 127.0.0.1:$port;|" \
+		-e '/listen \[::\]:443/d' -e '/^[[:space:]]*ssl_/d' \
+		-e "s|unix:/run/scim/scim-fcgi.sock|unix:$NGINX_DIR/scim-fcgi.sock|" \
+		-e "s|alias /usr/local/share/scim-endpoint/examples/apache/errors/|alias $NGINX_DIR/errors/|" \
+		"$REPO/lighttpd/nginx-scim.conf" >"$NGINX_DIR/scim.conf"
+	cat >"$NGINX_DIR/nginx.conf" <<EOF
+# nginx.conf - generated by scripts/lib.sh (nginx_start) for scripts/test:
+# nginx on 127.0.0.1:$port with lighttpd/nginx-scim.conf (scim.conf here).
+daemon off;
+pid "$NGINX_DIR/nginx.pid";
+error_log "$NGINX_DIR/error.log" warn;
+$([[ -n $RUN_USER ]] && printf 'user %s %s;' "$RUN_USER" "$RUN_GROUP")
+worker_processes 1;
+events {
+	worker_connections 256;
+}
+http {
+	access_log "$NGINX_DIR/access.log";
+	client_body_temp_path "$NGINX_DIR/tmp/body";
+	fastcgi_temp_path "$NGINX_DIR/tmp/fastcgi";
+	proxy_temp_path "$NGINX_DIR/tmp/proxy";
+	uwsgi_temp_path "$NGINX_DIR/tmp/uwsgi";
+	scgi_temp_path "$NGINX_DIR/tmp/scgi";
+	include scim.conf;
+}
+EOF
+	if ! output=$("$nginx" -t -q -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" \
+		-e "$NGINX_DIR/error.log" 2>&1); then
+		printf '%s\n' "$output" >&2
+		log "nginx rejects $NGINX_DIR/nginx.conf"
+		return 1
+	fi
+	# As root, the workers and the socket belong to the service user, as
+	# nginx's workers do.
+	if [[ -n $RUN_USER ]]; then
+		users=(-U "$RUN_USER" -G "$RUN_GROUP" -u "$RUN_USER" -g "$RUN_GROUP")
+	fi
+	read -ra program <<<"$FCGI_BIN"
+	rm -f "$NGINX_DIR/scim-fcgi.sock"
+	# The settings as scim.env gives them, SCIM_BASE_URL included: nginx
+	# passes the host on without its port. As for lighttpd: a session of
+	# its own, 9>&-.
+	SCIM_BASE_URL=${SCIM_BASE_URL:-http://127.0.0.1:$port/scim/v2} SCIM_DATABASE=$SCIM_DATABASE \
+		setsid "$spawn" -n -s "$NGINX_DIR/scim-fcgi.sock" -M 0660 "${users[@]}" -- \
+		"$multiwatch" -f "${SCIM_FCGI_PROCS:-4}" -- "${program[@]}" \
+		>>"$NGINX_DIR/worker.log" 2>&1 9>&- &
+	NGINX_WORKERS_PID=$!
+	setsid "$nginx" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" \
+		2>>"$NGINX_DIR/stderr.log" 9>&- &
+	NGINX_PID=$!
+}
+
+# Stop nginx and the workers; before a start, what a killed run left in
+# $RUN_DIR/nginx (nginx known by its pid file, the workers by the socket).
+nginx_stop() {
+	local dir=${RUN_DIR:-}/nginx workers
+	[[ -n ${RUN_DIR:-} && -d $dir ]] || return 0
+	server_process_stop "${NGINX_PID:-}" "$dir/nginx.pid" "$dir/nginx.conf" nginx
+	NGINX_PID=
+	server_process_stop "${NGINX_WORKERS_PID:-}"
+	NGINX_WORKERS_PID=
+	mapfile -t workers < <(socket_holders "$dir")
+	stop_processes "${workers[@]}"
+}
+
 ### All of it
 
 # Wait until $1/ServiceProviderConfig answers 200 (it needs no token), at
@@ -785,9 +877,9 @@ database_start() {
 }
 
 # Start web server $1 on 127.0.0.1:$2 and wait until it answers: lighttpd,
-# apache (mod_fcgid), apache-cgi (the worker as plain CGI) or hosting (the
-# shared-hosting .htaccess). Sets URL, SERVER_PID and SERVER_LOGS (its log
-# files, separated by ":").
+# apache (mod_fcgid), apache-cgi (the worker as plain CGI), hosting (the
+# shared-hosting .htaccess) or nginx (the workers under spawn-fcgi). Sets
+# URL, SERVER_PID and SERVER_LOGS (its log files, separated by ":").
 web_start() {
 	local server=$1 port=$2
 	URL=http://127.0.0.1:$port/scim/v2
@@ -806,8 +898,13 @@ web_start() {
 		SERVER_PID=$APACHE_PID
 		SERVER_LOGS=$APACHE_DIR/error.log
 		;;
+	nginx)
+		nginx_start "$port" || return 1
+		SERVER_PID=$NGINX_PID
+		SERVER_LOGS=$NGINX_DIR/worker.log:$NGINX_DIR/error.log
+		;;
 	*)
-		log "unknown web server '$server': lighttpd, apache, apache-cgi or hosting"
+		log "unknown web server '$server': lighttpd, apache, apache-cgi, hosting or nginx"
 		return 1
 		;;
 	esac
@@ -825,6 +922,7 @@ servers_start() {
 servers_stop() {
 	lighttpd_stop
 	apache_stop
+	nginx_stop
 	pg_stop
 }
 
@@ -833,7 +931,8 @@ logs_tail() {
 	local file
 	for file in "$LIGHTTPD_DIR/stderr.log" "$LIGHTTPD_DIR/error.log" \
 		"$LIGHTTPD_DIR/worker.log" "${RUN_DIR:-/nonexistent}"/apache-*/stderr.log \
-		"${RUN_DIR:-/nonexistent}"/apache-*/error.log "$PG_LOG"; do
+		"${RUN_DIR:-/nonexistent}"/apache-*/error.log "${RUN_DIR:-/nonexistent}"/nginx/{error,worker}.log \
+		"$PG_LOG"; do
 		[[ -s $file ]] || continue
 		echo "--- end of $file"
 		tail -n "$1" "$file"
