@@ -47,6 +47,15 @@ struct store {
 	unsigned long clock;
 	unsigned long next_name;
 	char xact_id[24]; /* of the open transaction (pg_current_xact_id) */
+	struct {
+		/* The last row the open transaction wrote or deleted
+		 * (store_note_row); table is NULL when none. */
+		const struct store_resource_table *table;
+		char tenant_id[37];
+		char id[37];
+		char last_modified[40];
+		bool deleted;
+	} noted;
 };
 
 struct store *store_new(const char *conninfo)
@@ -388,7 +397,19 @@ bool store_begin(struct store *store, struct scim_error *err)
 	snprintf(store->xact_id, sizeof(store->xact_id), "%s",
 		 PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
+	store->noted.table = NULL;
 	return true;
+}
+
+void store_note_row(struct store *store, const struct store_resource_table *table,
+		    const char *tenant_id, const char *id, const char *last_modified)
+{
+	store->noted.table = table;
+	snprintf(store->noted.tenant_id, sizeof(store->noted.tenant_id), "%s", tenant_id);
+	snprintf(store->noted.id, sizeof(store->noted.id), "%s", id);
+	snprintf(store->noted.last_modified, sizeof(store->noted.last_modified), "%s",
+		 last_modified ? last_modified : "");
+	store->noted.deleted = last_modified == NULL;
 }
 
 static long elapsed_ms(const struct timespec *start)
@@ -399,32 +420,96 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
 }
 
+/* The noted row, as the database has it when asked about the transaction. */
+enum row_state {
+	ROW_NOT_NOTED,	/* the transaction noted none */
+	ROW_ABSENT,	/* no row of that tenant and id */
+	ROW_AS_LEFT,	/* written by a transaction of that id, at its time */
+	ROW_OTHER,	/* there, but not as the transaction left it */
+};
+
 /*
  * What became of the open transaction, asked on a new connection:
  * "committed", "aborted", "in progress", or "" when the database cannot be
- * asked. A transaction id "in the future" belonged to a transaction that
- * the database lost in a crash, before its commit record was written. (Its
- * id may also have gone to a new transaction by then: what is said of it is
- * then that one's. The README names this gap.)
+ * asked; and, in the same query, the state of its noted row. A transaction
+ * id "in the future" belonged to a transaction that the database lost in a
+ * crash, before its commit record was written.
  */
-static void ask_transaction_status(struct store *store, char *status, size_t size)
+static void ask_transaction_status(struct store *store, char *status, size_t size,
+				   enum row_state *row)
 {
-	const char *params[1] = { store->xact_id };
+	const struct store_resource_table *table = store->noted.table;
+	const char *sql = table ? table->commit_check : "SELECT pg_xact_status($1::xid8)";
+	const char *params[4] = { store->xact_id, store->noted.tenant_id, store->noted.id,
+				  store->noted.deleted ? NULL : store->noted.last_modified };
 	PGresult *res;
 
 	status[0] = '\0';
+	*row = ROW_NOT_NOTED;
 	if (!open_connection(store, LOG_DEBUG))
 		return;
-	res = PQexecParams(store->conn, "SELECT pg_xact_status($1::xid8)", 1, NULL, params,
-			   NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	res = PQexecParams(store->conn, sql, table ? 4 : 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		snprintf(status, size, "%s", PQgetvalue(res, 0, 0));
-	else if (res != NULL && !connection_lost(store, res) &&
-		 strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "22023") == 0)
+		if (table != NULL && PQgetisnull(res, 0, 1))
+			*row = ROW_ABSENT;
+		else if (table != NULL)
+			*row = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? ROW_AS_LEFT : ROW_OTHER;
+	} else if (res != NULL && !connection_lost(store, res) &&
+		   strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "22023") == 0) {
 		snprintf(status, size, "aborted");
-	else
+	} else {
 		forget_connection(store);
+	}
 	PQclear(res);
+}
+
+static bool outcome_unknown(struct scim_error *err)
+{
+	return error_set(err, 503, NULL, "the database went away during the commit: whether the "
+			 "change was made is unknown; read the resource before trying again");
+}
+
+/*
+ * The database says "committed" of the transaction's id: is it this
+ * transaction? A commit that the database lost in a crash, or that the
+ * standby promoted in a failover never received, leaves its id to be given
+ * again to a new transaction, which may commit before the worker asks. The
+ * noted row tells them apart. A row written must carry the id and the time
+ * of this transaction (one of the same id began later, after the crash). A
+ * row deleted must be gone; one still there shows that the delete was not
+ * made (the id of a row is never given to another). True when it is this
+ * transaction. Otherwise false with err set: 503 when the delete was not
+ * made; 503 unknown when the row written is gone or changed since (this
+ * transaction may have committed, or not), or when no row was noted.
+ */
+static bool committed_is_ours(struct store *store, enum row_state row, struct scim_error *err)
+{
+	const char *table = store->noted.table ? store->noted.table->name : "";
+
+	if (row == ROW_NOT_NOTED) {
+		log_msg(LOG_ERROR, "what became of transaction %s is unknown: one of that id "
+			"committed, and this one changed no user or group to tell it by",
+			store->xact_id);
+		return outcome_unknown(err);
+	}
+	if (store->noted.deleted && row == ROW_ABSENT) {
+		log_msg(LOG_WARNING, "transaction %s was committed", store->xact_id);
+		return true;
+	}
+	if (store->noted.deleted) {
+		log_msg(LOG_WARNING, "transaction %s was rolled back: %s row %s is still there, "
+			"one of that id committed", store->xact_id, table, store->noted.id);
+		return error_set(err, 503, NULL, "the database is unavailable; try again later");
+	}
+	if (row == ROW_AS_LEFT) {
+		log_msg(LOG_WARNING, "transaction %s was committed", store->xact_id);
+		return true;
+	}
+	log_msg(LOG_ERROR, "what became of transaction %s is unknown: one of that id committed, "
+		"but %s row %s is %s", store->xact_id, table, store->noted.id,
+		row == ROW_ABSENT ? "not there" : "not as this one left it");
+	return outcome_unknown(err);
 }
 
 /*
@@ -432,21 +517,21 @@ static void ask_transaction_status(struct store *store, char *status, size_t siz
  * not. Ask the database until it answers, for COMMIT_OUTCOME_WAIT_MS at
  * most: true when it committed, as if COMMIT had answered; 503 when it was
  * rolled back; 503 saying that the outcome is unknown when the database
- * did not answer in time.
+ * did not answer in time, or when a commit of the transaction's id cannot
+ * be told to be this transaction's (committed_is_ours).
  */
 static bool commit_outcome(struct store *store, struct scim_error *err)
 {
 	const struct timespec poll = { 0, COMMIT_OUTCOME_POLL_MS * 1000000L };
 	struct timespec start;
+	enum row_state row;
 	char status[32];
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		ask_transaction_status(store, status, sizeof(status));
-		if (strcmp(status, "committed") == 0) {
-			log_msg(LOG_WARNING, "transaction %s was committed", store->xact_id);
-			return true;
-		}
+		ask_transaction_status(store, status, sizeof(status), &row);
+		if (strcmp(status, "committed") == 0)
+			return committed_is_ours(store, row, err);
 		if (strcmp(status, "aborted") == 0) {
 			log_msg(LOG_WARNING, "transaction %s was rolled back", store->xact_id);
 			return error_set(err, 503, NULL,
@@ -458,8 +543,7 @@ static bool commit_outcome(struct store *store, struct scim_error *err)
 	}
 	log_msg(LOG_ERROR, "what became of transaction %s is unknown: no answer from the "
 		"database in %d s", store->xact_id, COMMIT_OUTCOME_WAIT_MS / 1000);
-	return error_set(err, 503, NULL, "the database went away during the commit: whether the "
-			 "change was made is unknown; read the resource before trying again");
+	return outcome_unknown(err);
 }
 
 /*
@@ -632,6 +716,8 @@ bool store_resource_insert(struct store *store, struct store_resource_table *tab
 
 	ok = store_single_resource(store_exec(store, &table->insert, 2, params, err), out, err);
 	free(text);
+	if (ok)
+		store_note_row(store, table, tenant_id, out->id, out->last_modified);
 	return ok;
 }
 
@@ -649,6 +735,8 @@ bool store_resource_update(struct store *store, struct store_resource_table *tab
 	params[2] = text;
 	ok = store_single_resource(store_exec(store, &table->update, 3, params, err), out, err);
 	free(text);
+	if (ok)
+		store_note_row(store, table, tenant_id, out->id, out->last_modified);
 	return ok;
 }
 
@@ -668,6 +756,7 @@ bool store_resource_delete(struct store *store, struct store_resource_table *tab
 	PQclear(res);
 	if (!found)
 		return error_set(err, 404, NULL, "resource not found");
+	store_note_row(store, table, tenant_id, id, NULL);
 	return true;
 }
 

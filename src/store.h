@@ -46,8 +46,10 @@ bool store_connect(struct store *store, struct scim_error *err);
  * One transaction per writing request. Rollback never fails visibly. A
  * COMMIT that loses the connection is not answered with a guess: the store
  * asks the database, on a new connection and for up to 10 s, whether the
- * transaction committed, and succeeds if it did; otherwise 503, whose
- * detail says so when the outcome could not be learned.
+ * transaction committed, and succeeds if it did and the last user or group
+ * it wrote shows that the commit is this transaction's (its id may have
+ * gone to another after a crash); otherwise 503, whose detail says so when
+ * the outcome could not be learned.
  */
 bool store_begin(struct store *store, struct scim_error *err);
 bool store_commit(struct store *store, struct scim_error *err);

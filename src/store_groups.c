@@ -10,6 +10,8 @@
 #include "store_internal.h"
 
 static struct store_resource_table groups = {
+	.name = "groups",
+	.commit_check = STORE_COMMIT_CHECK("groups"),
 	.get = { .sql =
 		"SELECT " STORE_RESOURCE_COLUMNS " FROM groups r WHERE r.tenant_id = $1 AND r.id = $2"
 	},
@@ -111,7 +113,10 @@ bool store_group_touch(struct store *store, const char *tenant_id, const char *i
 {
 	const char *params[2] = { tenant_id, id };
 
-	return store_single_resource(store_exec(store, &group_touch, 2, params, err), out, err);
+	if (!store_single_resource(store_exec(store, &group_touch, 2, params, err), out, err))
+		return false;
+	store_note_row(store, &groups, tenant_id, out->id, out->last_modified);
+	return true;
 }
 
 bool store_group_delete(struct store *store, const char *tenant_id, const char *id,

@@ -38,15 +38,41 @@ bool store_exec_rows(struct store *store, struct store_statement *stmt, int npar
  * A table of resources (users, groups), by its statements. Each takes the
  * tenant as $1; get, get_for_update and delete take the id as $2; insert
  * the document as $2; update the id as $2 and the document as $3. All but
- * delete return STORE_RESOURCE_COLUMNS.
+ * delete return STORE_RESOURCE_COLUMNS. commit_check is
+ * STORE_COMMIT_CHECK(name).
  */
 struct store_resource_table {
+	const char *name;
+	const char *commit_check;
 	struct store_statement get;
 	struct store_statement get_for_update;
 	struct store_statement insert;
 	struct store_statement update;
 	struct store_statement delete;
 };
+
+/*
+ * What became of transaction $1 (an xid8), and whether the row of the table
+ * with tenant $2 and id $3 is as that transaction left it: the version it
+ * wrote (xmin holds the low 32 bits of a transaction's id) at the time $4
+ * (the row's lastModified; NULL for a row it deleted). The second column is
+ * NULL when there is no such row.
+ */
+#define STORE_COMMIT_CHECK(table) \
+	"SELECT pg_xact_status($1::xid8), (SELECT coalesce(r.xmin = $1::xid8::xid" \
+	" AND r.last_modified = $4::timestamptz, false)" \
+	" FROM " table " r WHERE r.tenant_id = $2 AND r.id = $3)"
+
+/*
+ * Note that the open transaction wrote (last_modified: its lastModified) or
+ * deleted (last_modified NULL) a row of `table`; the last row noted tells,
+ * should COMMIT lose the connection, whether the transaction that the
+ * database says committed is this one. Every write of a user or group
+ * notes its row; a change of members notes none, but comes with the
+ * group's insert or store_group_touch().
+ */
+void store_note_row(struct store *store, const struct store_resource_table *table,
+		    const char *tenant_id, const char *id, const char *last_modified);
 
 /* store_user_get() and its kin for any such table, as store.h says of them:
  * an id that is not a UUID, or no row, is 404. */

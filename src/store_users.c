@@ -13,6 +13,8 @@
 	"active = coalesce((s.d->>'active')::boolean, true)"
 
 static struct store_resource_table users = {
+	.name = "users",
+	.commit_check = STORE_COMMIT_CHECK("users"),
 	.get = { .sql =
 		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r WHERE r.tenant_id = $1 AND r.id = $2"
 	},

@@ -13,7 +13,13 @@ message "COMMIT" of any session is cut:
 
 A session started after the cut passes through untouched, unless
 refuse_after_cut is set: then it is closed as soon as it arrives, as if
-the server stayed out of reach. Python 3 standard library only.
+the server stayed out of reach.
+
+With xact_status_of set (a transaction id, as text), a statement that asks
+pg_xact_status() gets that id as its first parameter instead of the one the
+client sent: the client learns of another transaction as if it were its
+own, which is what a transaction id given again after a crash or a
+failover looks like to it. Python 3 standard library only.
 
     with CommitCut(ctx.database, "after") as cut:
         run the worker with SCIM_DATABASE=cut.conninfo
@@ -48,12 +54,14 @@ class CommitCut:
     """The proxy, for the server of conninfo (host=DIRECTORY port=N ...);
     mode is "after" or "before" (see the module)."""
 
-    def __init__(self, conninfo, mode, refuse_after_cut=False):
+    def __init__(self, conninfo, mode, refuse_after_cut=False, xact_status_of=None):
         assert mode in ("after", "before"), mode
         values = _conninfo_values(conninfo)
         self.socket_path = "%s/.s.PGSQL.%s" % (values["host"], values.get("port", "5432"))
         self.mode = mode
         self.refuse_after_cut = refuse_after_cut
+        self.xact_status_of = xact_status_of
+        self.status_asked = threading.Event()
         self.happened = threading.Event()
         self.sessions = 0
         self._lock = threading.Lock()
@@ -117,6 +125,7 @@ class CommitCut:
         """The client's messages one by one: first the untyped start-up
         ones (an SSL or GSS request the server declines, then the startup
         message), then typed ones, the first COMMIT of all cut."""
+        statements = {}  # prepared statement name -> its text
         try:
             while True:
                 head = _recv_exactly(client, 8)
@@ -128,6 +137,13 @@ class CommitCut:
                 head = _recv_exactly(client, 5)
                 length = struct.unpack("!i", head[1:])[0]
                 message = head + _recv_exactly(client, length - 4)
+                if head[:1] == b"P":
+                    name, text = message[5:].split(b"\0")[:2]
+                    statements[name] = text
+                elif (head[:1] == b"B" and self.xact_status_of is not None and
+                      b"pg_xact_status" in statements.get(message[5:].split(b"\0")[1], b"")):
+                    message = _bind_first_value(message, self.xact_status_of.encode())
+                    self.status_asked.set()
                 if head[:1] == b"Q" and message[5:].rstrip(b"\0").strip().upper() == b"COMMIT":
                     with self._lock:
                         cut = not self.happened.is_set()
@@ -143,6 +159,22 @@ class CommitCut:
             pass
         _hang_up(client)
         _hang_up(server)
+
+
+def _bind_first_value(message, value):
+    """Bind message with value (text) as its first parameter: a portal and
+    a statement name, the parameters' format codes, then the parameters,
+    each as a length and its bytes (length -1 for NULL), then the result
+    format codes."""
+    body = message[5:]
+    pos = body.index(b"\0", body.index(b"\0") + 1) + 1
+    formats = struct.unpack_from("!h", body, pos)[0]
+    pos += 2 + 2 * formats
+    assert struct.unpack_from("!h", body, pos)[0] >= 1, "a Bind without parameters"
+    pos += 2
+    length = struct.unpack_from("!i", body, pos)[0]
+    body = body[:pos] + struct.pack("!i", len(value)) + value + body[pos + 4 + max(length, 0):]
+    return b"B" + struct.pack("!i", len(body) + 4) + body
 
 
 def _hang_up(sock):

@@ -6,9 +6,16 @@ really exists.
 The worker runs as CGI (ctx.cgi), its database connection through pg_cut's
 proxy, which loses the session at its first COMMIT: after the server got it
 (the change is made, its reply never arrives) or before (the server rolls
-the transaction back). Everything else goes through the web server."""
+the transaction back). Everything else goes through the web server.
 
-from harness import PATCH_SCHEMA, USER_SCHEMA, expect_error, expect_status
+A transaction id can be given again: after a crash, or a failover to a
+standby, that lost a commit, the server hands the ids after the last one it
+kept to new transactions. The worker that asks what became of its lost
+transaction may then hear "committed" of another one. The proxy shows that
+to the worker by asking about another, committed, transaction instead of
+the worker's (xact_status_of)."""
+
+from harness import GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, expect_error, expect_status
 from pg_cut import CommitCut
 
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
@@ -25,12 +32,32 @@ def _rows(ctx, c, user_name):
                     " AND user_name = '%s'" % (c.tenant_id, user_name)).split()
 
 
-def _through_cut(ctx, c, mode, method, path, body, refuse_after_cut=False):
+def _through_cut(ctx, c, mode, method, path, body, refuse_after_cut=False, xact_status_of=None):
     """The worker's answer to one request whose COMMIT is cut, and its log."""
-    with CommitCut(ctx.database, mode, refuse_after_cut) as cut:
+    with CommitCut(ctx.database, mode, refuse_after_cut, xact_status_of) as cut:
         r, log = ctx.cgi(method, path, body, token=c.token, database=cut.conninfo)
     assert cut.happened.is_set(), "no COMMIT went through the proxy: %r\n%s" % (r, log)
+    if xact_status_of is not None:
+        assert cut.status_asked.is_set(), "the worker did not ask: %r\n%s" % (r, log)
     return r, log
+
+
+def _committed_transaction(ctx):
+    """The id of a transaction that committed and changed nothing."""
+    return ctx.psql("SELECT pg_current_xact_id()").strip()
+
+
+def _last_transaction_of(ctx, c, table, rid):
+    """The id of the transaction that wrote the row of table as it is (the
+    test cluster is young: its ids are below 2^32, xmin is all of them)."""
+    return ctx.psql("SELECT xmin FROM %s WHERE tenant_id = '%s' AND id = '%s'"
+                    % (table, c.tenant_id, rid)).strip()
+
+
+def _expect_unknown(r, log):
+    detail = expect_error(r, 503).get("detail", "")
+    assert "unknown" in detail, "the answer says the outcome is unknown: %r\n%s" % (r, log)
+    assert "is unknown" in log, log
 
 
 def test_create_whose_commit_reply_is_lost(ctx):
@@ -58,6 +85,16 @@ def test_create_whose_commit_never_arrives(ctx):
     expect_status(c.post("/Users", body), 201, "the retry creates the user")
 
 
+def test_create_whose_transaction_id_went_to_another(ctx):
+    """The create was rolled back; a transaction of its id committed."""
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    r, log = _through_cut(ctx, c, "before", "POST", "/Users", body,
+                          xact_status_of=_committed_transaction(ctx))
+    _expect_unknown(r, log)
+    assert _rows(ctx, c, body["userName"]) == [], "no user was created"
+
+
 def _patch_display_name(value):
     return {"schemas": [PATCH_SCHEMA], "Operations": [
         {"op": "replace", "path": "displayName", "value": value}]}
@@ -80,6 +117,59 @@ def test_patch_whose_commit_never_arrives(ctx):
     r, log = _through_cut(ctx, c, "before", "PATCH", "/Users/" + uid, _patch_display_name("After"))
     expect_error(r, 503)
     assert _rows(ctx, c, body["userName"]) == ["Before|1"], "a failed request changes nothing"
+
+
+def test_patch_whose_transaction_id_went_to_another_on_the_same_user(ctx):
+    """The PATCH was rolled back; the transaction of its id that committed
+    changed the same user: the user's row carries that id, but not this
+    request's change."""
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    uid = expect_status(c.post("/Users", body), 201).json["id"]
+    expect_status(c.patch("/Users/" + uid, _patch_display_name("Other")), 200)
+    other = _last_transaction_of(ctx, c, "users", uid)
+    r, log = _through_cut(ctx, c, "before", "PATCH", "/Users/" + uid, _patch_display_name("After"),
+                          xact_status_of=other)
+    _expect_unknown(r, log)
+    assert _rows(ctx, c, body["userName"]) == ["Other|2"], "the change was not made"
+
+
+def test_delete_whose_commit_reply_is_lost(ctx):
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    uid = expect_status(c.post("/Users", body), 201).json["id"]
+    r, log = _through_cut(ctx, c, "after", "DELETE", "/Users/" + uid, None)
+    expect_status(r, 204, "the user was deleted: the answer says so\n" + log)
+    assert _rows(ctx, c, body["userName"]) == []
+
+
+def test_delete_whose_transaction_id_went_to_another(ctx):
+    """The user is still there: this delete was not the one that committed."""
+    c = ctx.new_tenant()
+    body = _user_body(ctx)
+    uid = expect_status(c.post("/Users", body), 201).json["id"]
+    r, log = _through_cut(ctx, c, "before", "DELETE", "/Users/" + uid, None,
+                          xact_status_of=_committed_transaction(ctx))
+    detail = expect_error(r, 503).get("detail", "")
+    assert "unknown" not in detail, "the delete was not made, and the answer knows it: %r" % r
+    assert "rolled back" in log, log
+    assert _rows(ctx, c, body["userName"]) == ["Before|1"], "the user is still there"
+
+
+def test_group_members_patch_whose_commit_reply_is_lost(ctx):
+    """A change of members only: the group gets a new version, by which
+    the worker knows its transaction."""
+    c = ctx.new_tenant()
+    uid = expect_status(c.post("/Users", _user_body(ctx)), 201).json["id"]
+    gid = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA],
+                                           "displayName": ctx.unique("lost.commit.")}), 201).json["id"]
+    r, log = _through_cut(ctx, c, "after", "PATCH", "/Groups/" + gid, {
+        "schemas": [PATCH_SCHEMA], "Operations": [
+            {"op": "add", "path": "members", "value": [{"value": uid}]}]})
+    expect_status(r, 204, "the member was added: the answer says so\n" + log)
+    assert r.headers.get("etag") == 'W/"2"', r.headers
+    got = expect_status(c.get("/Groups/" + gid), 200).json
+    assert [m["value"] for m in got.get("members", [])] == [uid], got
 
 
 def test_bulk_operation_whose_commit_reply_is_lost(ctx):
