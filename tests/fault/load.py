@@ -64,6 +64,9 @@ PATCHES = 3
 PAUSE = 0.02
 # Log line of one request: scim[PID] info req=ID tenant=T: GET /Users -> 200 (...
 LOG_LINE = re.compile(r"scim\[(\d+)\] \w+ req=\w+ [^:]*: [A-Z]+ \S+ -> (\d{3}) ")
+# What a worker learned of a transaction whose COMMIT lost its connection.
+COMMIT_OUTCOME_LINE = re.compile(r"transaction \d+ (was committed|was rolled back)(?! at COMMIT)"
+                                 r"|what became of transaction \d+ is unknown")
 
 
 class Outcome:
@@ -237,6 +240,7 @@ class WorkerLog:
     def __init__(self, path):
         self.path = path
         self.lines = []  # (seen, pid, status)
+        self.commits_lost = collections.Counter()  # outcome -> lines
         self.stop = threading.Event()
         try:
             self.offset = os.path.getsize(path)
@@ -262,6 +266,9 @@ class WorkerLog:
                 m = LOG_LINE.search(line.decode("utf-8", "replace"))
                 if m:
                     self.lines.append((now, int(m.group(1)), int(m.group(2))))
+                m = COMMIT_OUTCOME_LINE.search(line.decode("utf-8", "replace"))
+                if m:
+                    self.commits_lost[m.group(1) or "outcome unknown"] += 1
             if stopping:
                 return
             time.sleep(0.05)
@@ -483,6 +490,9 @@ def main():
     horizons = [start for _, start, _ in faults[1:]] + [time.monotonic()]
     for (name, fault_start, recovered), horizon in zip(faults, horizons):
         check_fault(report, load, log, name, fault_start, recovered, horizon, before_pids)
+    report.say("COMMITs that lost their connection, by what the workers learned: "
+               + (", ".join(f"{n} {what}" for what, n in sorted(log.commits_lost.items()))
+                  or "none"))
     check_writes(report, load, args)
     print(f"{report.suite}: {report.passed} passed, {report.failed} failed", flush=True)
     return 1 if report.failed else 0
