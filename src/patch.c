@@ -747,13 +747,12 @@ static bool patch_set_multi_sub(struct patch_ctx *ctx, const struct patch_target
 		json_t *el = json_array_get(array, i);
 		bool gone = false;
 
-		if (!json_is_object(el))
-			i++;
-		else if (prep == NULL)
+		/* An element that goes is freed: el is not read after that. */
+		if (json_is_object(el) && prep == NULL)
 			ok = element_remove_sub(ctx, array, i, t->sub, &gone);
-		else
+		else if (json_is_object(el))
 			ok = object_set_sub(ctx, el, t->sub, t->sub->name, json_deep_copy(prep));
-		if (json_is_object(el) && !gone)
+		if (!gone)
 			i++;
 	}
 	json_decref(prep);

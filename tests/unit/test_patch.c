@@ -515,6 +515,37 @@ static const struct patch_case cases[] = {
 	  .doc = BJ,
 	  .body = OPS("{'op':'replace','path':'emails[type eq \\'other\\'].value','value':null}"),
 	  .want = BJ },
+	{ .name = "null for the value of every element drops them all",
+	  .doc = BJ,
+	  .body = OPS("{'op':'replace','path':'emails.value','value':null}"),
+	  .want = "{'userName':'bjensen','active':true,"
+		  "'name':{'givenName':'Barbara','familyName':'Jensen'}}",
+	  .changed = true },
+	{ .name = "null for the value of the only element drops it",
+	  .doc = "{'userName':'a','emails':[{'type':'work','value':'w@x'}]}",
+	  .body = OPS("{'op':'replace','path':'emails.value','value':null}"),
+	  .want = "{'userName':'a'}", .changed = true },
+	{ .name = "null for another sub-attribute of every element keeps them",
+	  .doc = BJ,
+	  .body = OPS("{'op':'replace','path':'emails.display','value':null}"),
+	  .want = "{'userName':'bjensen','active':true,"
+		  "'name':{'givenName':'Barbara','familyName':'Jensen'},"
+		  "'emails':[{'type':'work','value':'bjensen@example.com','primary':true},"
+		  "{'type':'home','value':'babs@jensen.org'}]}",
+	  .changed = true },
+	{ .name = "null for a sub-attribute of an absent attribute is a no-op",
+	  .doc = "{'userName':'a'}",
+	  .body = OPS("{'op':'replace','path':'emails.value','value':null}"),
+	  .want = "{'userName':'a'}" },
+	{ .name = "a sub-attribute set on every element",
+	  .doc = "{'userName':'a','emails':[{'type':'work','value':'1'},{'value':'2'}]}",
+	  .body = OPS("{'op':'replace','path':'emails.type','value':'other'}"),
+	  .want = "{'userName':'a','emails':[{'type':'other','value':'1'},{'type':'other','value':'2'}]}",
+	  .changed = true },
+	{ .name = "a sub-attribute set on the elements of an absent attribute is noTarget",
+	  .doc = "{'userName':'a'}",
+	  .body = OPS("{'op':'add','path':'emails.type','value':'work'}"),
+	  .status = 400, .scim_type = "noTarget", .detail = "\"emails\" has no values" },
 
 	/* ---- Entra's array-wrapped single values ---- */
 	{ .name = "array-wrapped value of a singular attribute",
