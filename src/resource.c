@@ -166,6 +166,11 @@ static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
 		if (item == NULL || json_is_null(item) ||
 		    sub->mutability == MUT_READ_ONLY)
 			continue;
+		/* resource_render() builds the manager's "$ref" from a value
+		 * (GET shows it, PUT sends it back), as PATCH does. */
+		if (strcmp(attr->name, "manager") == 0 && strcmp(sub->name, "$ref") == 0 &&
+		    json_is_string(resource_get_ci(value, "value")))
+			continue;
 		snprintf(sub_where, sizeof(sub_where), "%s.%s", where, sub->name);
 		normalized = normalize_scalar(sub, item, sub_where, err);
 		if (normalized == NULL) {

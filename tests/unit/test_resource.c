@@ -1,0 +1,109 @@
+/*
+ * test_resource.c - resource.c, table-driven: client bodies as
+ * resource_normalize() stores them (or refuses them).
+ *
+ * JSON is written with single quotes, turned into double quotes before
+ * parsing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "resource.h"
+#include "schema.h"
+#include "unit.h"
+
+#define ENT "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+#define USER_SCHEMAS "'schemas':['urn:ietf:params:scim:schemas:core:2.0:User']"
+#define BOTH_SCHEMAS "'schemas':['urn:ietf:params:scim:schemas:core:2.0:User','" ENT "']"
+
+static json_t *parse_quoted(const char *text)
+{
+	char *s = strdup(text);
+	json_error_t jerr;
+	json_t *v;
+	char *p;
+
+	for (p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	v = json_loads(s, JSON_DECODE_ANY, &jerr);
+	if (v == NULL)
+		printf("bad JSON in test: %s: %s\n", jerr.text, s);
+	free(s);
+	return v;
+}
+
+static char *dump(const json_t *v)
+{
+	return v ? json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
+		 : strdup("(null)");
+}
+
+/* ---- resource_normalize ---- */
+
+struct normalize_case {
+	const char *name;
+	const char *body;
+	const char *want;   /* the stored document; NULL when refused */
+	const char *detail; /* a piece of the error's detail */
+};
+
+static const struct normalize_case normalize_cases[] = {
+	{ .name = "a manager as an id",
+	  .body = "{'userName':'a','" ENT "':{'manager':'m1'}}",
+	  .want = "{" BOTH_SCHEMAS ",'userName':'a','" ENT "':{'manager':{'value':'m1'}}}" },
+	/* resource_render() builds the $ref from the value, as GET shows it:
+	 * sent back by PUT, it is not stored. */
+	{ .name = "the $ref of a manager with a value is the server's",
+	  .body = "{'userName':'a','" ENT "':{'manager':{'value':'m1',"
+		  "'$ref':'https://scim.example.com/scim/v2/Users/m1','displayName':'M'}}}",
+	  .want = "{" BOTH_SCHEMAS ",'userName':'a','" ENT "':{'manager':{'value':'m1'}}}" },
+	{ .name = "the $ref of a manager without a value stays",
+	  .body = "{'userName':'a','" ENT "':{'manager':{'$ref':'https://x/Users/m1'}}}",
+	  .want = "{" BOTH_SCHEMAS ",'userName':'a','" ENT "':{'manager':{'$ref':'https://x/Users/m1'}}}" },
+	{ .name = "an empty manager is no manager",
+	  .body = "{'userName':'a','" ENT "':{'manager':''}}",
+	  .want = "{" USER_SCHEMAS ",'userName':'a'}" },
+	{ .name = "no userName",
+	  .body = "{'displayName':'a'}", .detail = "userName is required" },
+};
+
+static void test_normalize(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(normalize_cases) / sizeof(normalize_cases[0]); i++) {
+		const struct normalize_case *c = &normalize_cases[i];
+		json_t *body = parse_quoted(c->body);
+		json_t *want = c->want ? parse_quoted(c->want) : NULL;
+		struct scim_error err;
+		json_t *got;
+		char *text;
+
+		error_clear(&err);
+		got = resource_normalize(body, &resource_type_user, &err);
+		text = dump(got);
+		if (c->want != NULL)
+			unit_check(got != NULL && json_equal(got, want), c->name,
+				   "want %s, got %s (%s)", c->want, text, err.detail);
+		else
+			unit_check(got == NULL && err.status == 400 &&
+				   strstr(err.detail, c->detail) != NULL, c->name,
+				   "want 400 \"%s\", got %s (%d \"%s\")", c->detail, text,
+				   err.status, err.detail);
+		free(text);
+		json_decref(got);
+		json_decref(want);
+		json_decref(body);
+	}
+}
+
+int main(void)
+{
+	test_normalize();
+	return unit_finish("resource");
+}
