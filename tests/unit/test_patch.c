@@ -926,39 +926,15 @@ static const struct patch_case cases[] = {
 	  .status = 400, .scim_type = "invalidPath" },
 };
 
-/* Single quotes to double quotes, \' to \". */
-static json_t *parse_quoted(const char *text)
-{
-	char *s = strdup(text);
-	json_error_t jerr;
-	json_t *v;
-	char *p;
-
-	for (p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	v = json_loads(s, JSON_DECODE_ANY, &jerr);
-	if (v == NULL)
-		printf("bad JSON in test: %s: %s\n", jerr.text, s);
-	free(s);
-	return v;
-}
-
-static char *dump(const json_t *v)
-{
-	return v ? json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
-		 : strdup("(null)");
-}
-
 static void run_case(const struct patch_case *c)
 {
 	const struct resource_type_def *rt = c->rt ? c->rt : &resource_type_user;
-	json_t *doc = parse_quoted(c->doc);
-	json_t *body = parse_quoted(c->body);
-	json_t *want = c->want ? parse_quoted(c->want) : NULL;
-	json_t *members = c->members ? parse_quoted(c->members) : NULL;
-	char *doc_before = dump(doc);
-	char *body_before = dump(body);
+	json_t *doc = unit_json(c->doc);
+	json_t *body = unit_json(c->body);
+	json_t *want = c->want ? unit_json(c->want) : NULL;
+	json_t *members = c->members ? unit_json(c->members) : NULL;
+	char *doc_before = unit_json_dump(doc);
+	char *body_before = unit_json_dump(body);
 	struct patch_result result;
 	struct scim_error err;
 	char *doc_after;
@@ -971,8 +947,8 @@ static void run_case(const struct patch_case *c)
 	}
 	error_clear(&err);
 	ok = patch_apply(doc, body, rt, &result, &err);
-	doc_after = dump(doc);
-	body_after = dump(body);
+	doc_after = unit_json_dump(doc);
+	body_after = unit_json_dump(body);
 	unit_check(strcmp(doc_before, doc_after) == 0 && strcmp(body_before, body_after) == 0,
 		   c->name, "input modified: doc %s, body %s", doc_after, body_after);
 	free(doc_after);
@@ -980,7 +956,7 @@ static void run_case(const struct patch_case *c)
 
 	if (c->want == NULL) {
 		if (ok) {
-			char *got = dump(result.doc);
+			char *got = unit_json_dump(result.doc);
 
 			unit_check(false, c->name, "expected %d %s, got success: %s",
 				   c->status, c->scim_type, got);
@@ -1005,10 +981,10 @@ static void run_case(const struct patch_case *c)
 		goto done;
 	}
 	{
-		char *got = dump(result.doc);
-		char *expected = dump(want);
-		char *got_members = dump(result.member_changes);
-		char *want_members = dump(members);
+		char *got = unit_json_dump(result.doc);
+		char *expected = unit_json_dump(want);
+		char *got_members = unit_json_dump(result.member_changes);
+		char *want_members = unit_json_dump(members);
 
 		unit_check(json_equal(result.doc, want), c->name,
 			   "document\n  want %s\n  got  %s", expected, got);

@@ -1,9 +1,7 @@
 /*
  * test_resource.c - resource.c, table-driven: client bodies as
  * resource_normalize() stores them (or refuses them).
- *
- * JSON is written with single quotes, turned into double quotes before
- * parsing.
+ * JSON is written with single quotes (unit_json()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,29 +17,6 @@
 #define ENT "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 #define USER_SCHEMAS "'schemas':['urn:ietf:params:scim:schemas:core:2.0:User']"
 #define BOTH_SCHEMAS "'schemas':['urn:ietf:params:scim:schemas:core:2.0:User','" ENT "']"
-
-static json_t *parse_quoted(const char *text)
-{
-	char *s = strdup(text);
-	json_error_t jerr;
-	json_t *v;
-	char *p;
-
-	for (p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	v = json_loads(s, JSON_DECODE_ANY, &jerr);
-	if (v == NULL)
-		printf("bad JSON in test: %s: %s\n", jerr.text, s);
-	free(s);
-	return v;
-}
-
-static char *dump(const json_t *v)
-{
-	return v ? json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
-		 : strdup("(null)");
-}
 
 /* ---- resource_normalize ---- */
 
@@ -78,15 +53,15 @@ static void test_normalize(void)
 
 	for (i = 0; i < sizeof(normalize_cases) / sizeof(normalize_cases[0]); i++) {
 		const struct normalize_case *c = &normalize_cases[i];
-		json_t *body = parse_quoted(c->body);
-		json_t *want = c->want ? parse_quoted(c->want) : NULL;
+		json_t *body = unit_json(c->body);
+		json_t *want = c->want ? unit_json(c->want) : NULL;
 		struct scim_error err;
 		json_t *got;
 		char *text;
 
 		error_clear(&err);
 		got = resource_normalize(body, &resource_type_user, &err);
-		text = dump(got);
+		text = unit_json_dump(got);
 		if (c->want != NULL)
 			unit_check(got != NULL && json_equal(got, want), c->name,
 				   "want %s, got %s (%s)", c->want, text, err.detail);
