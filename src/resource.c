@@ -665,8 +665,9 @@ static void projection_find(const struct projection_path *path, void *arg)
 
 	if (path->schema != NULL || strcmp(path->attr, probe->name) != 0)
 		return;
+	/* Only sub-attributes, whatever the order they are named in. */
+	probe->sub_only = path->sub != NULL && (!probe->named || probe->sub_only);
 	probe->named = true;
-	probe->sub_only = path->sub != NULL;
 }
 
 bool resource_projection_wants(const struct resource_type_def *rt, const char *attributes,

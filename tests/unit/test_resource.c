@@ -1,6 +1,8 @@
 /*
  * test_resource.c - resource.c, table-driven: client bodies as
- * resource_normalize() stores them (or refuses them).
+ * resource_normalize() stores them (or refuses them), and what
+ * attributes/excludedAttributes keep of a rendered resource, with
+ * resource_projection_wants() agreeing.
  * JSON is written with single quotes (unit_json()).
  */
 #include <stdio.h>
@@ -77,8 +79,66 @@ static void test_normalize(void)
 	}
 }
 
+/* ---- resource_project and resource_projection_wants ---- */
+
+struct projection_case {
+	const char *name;
+	const char *attributes; /* NULL: not given */
+	const char *excluded;
+	const char *want;       /* the projected group */
+};
+
+#define GROUP "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'id':'g1'," \
+	"'displayName':'G','members':[{'value':'u1','type':'User'}],'meta':{'version':'W/\\'1\\''}}"
+
+static const struct projection_case projection_cases[] = {
+	{ .name = "attributes name an attribute", .attributes = "displayName",
+	  .want = "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'id':'g1','displayName':'G'}" },
+	{ .name = "attributes name a sub-attribute", .attributes = "members.value",
+	  .want = "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'id':'g1',"
+		  "'members':[{'value':'u1'}]}" },
+	{ .name = "excluded names an attribute", .excluded = "members",
+	  .want = "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'id':'g1','displayName':'G',"
+		  "'meta':{'version':'W/\\'1\\''}}" },
+	{ .name = "excluded names a sub-attribute", .excluded = "members.type",
+	  .want = "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'id':'g1','displayName':'G',"
+		  "'members':[{'value':'u1'}],'meta':{'version':'W/\\'1\\''}}" },
+	{ .name = "excluded names an attribute, then one of its sub-attributes",
+	  .excluded = "members,members.value",
+	  .want = "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'id':'g1','displayName':'G',"
+		  "'meta':{'version':'W/\\'1\\''}}" },
+	{ .name = "excluded names a sub-attribute, then the attribute",
+	  .excluded = "members.value,members",
+	  .want = "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'id':'g1','displayName':'G',"
+		  "'meta':{'version':'W/\\'1\\''}}" },
+};
+
+static void test_projection(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(projection_cases) / sizeof(projection_cases[0]); i++) {
+		const struct projection_case *c = &projection_cases[i];
+		json_t *group = unit_json(GROUP);
+		json_t *want = unit_json(c->want);
+		bool wanted = resource_projection_wants(&resource_type_group, c->attributes,
+							c->excluded, "members");
+		char *text;
+
+		resource_project(group, &resource_type_group, c->attributes, c->excluded);
+		text = unit_json_dump(group);
+		unit_check(json_equal(group, want), c->name, "want %s, got %s", c->want, text);
+		unit_check(wanted == (json_object_get(want, "members") != NULL), c->name,
+			   "members are %swanted", wanted ? "" : "not ");
+		free(text);
+		json_decref(want);
+		json_decref(group);
+	}
+}
+
 int main(void)
 {
 	test_normalize();
+	test_projection();
 	return unit_finish("resource");
 }
