@@ -1031,7 +1031,8 @@ static bool member_values(struct patch_ctx *ctx, const json_t *value, json_t **o
 	return true;
 }
 
-/* Collect the ids of `members[value eq "a" or value eq "b"]`. */
+/* Collect the ids of `members[value eq "a" or value eq "b"]`; "" is
+ * nobody's, as member_value() says. */
 static bool members_filter_ids(const struct filter_node *n, json_t *values)
 {
 	if (n->kind == FILTER_OR)
@@ -1040,6 +1041,7 @@ static bool members_filter_ids(const struct filter_node *n, json_t *values)
 	if (n->kind != FILTER_COMPARE || n->op != FILTER_EQ || n->path.urn != NULL ||
 	    n->path.sub != NULL || n->path.attr == NULL ||
 	    strcasecmp(n->path.attr, "value") != 0 || n->value.text == NULL ||
+	    n->value.text[0] == '\0' ||
 	    (n->value.kind != FILTER_VALUE_STRING && n->value.kind != FILTER_VALUE_NUMBER))
 		return false;
 	json_array_append_new(values, json_pack("{s:s}", "value", n->value.text));
