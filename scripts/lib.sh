@@ -22,6 +22,10 @@ APACHE_PACKAGES=(apache2 libapache2-mod-fcgid)
 # nginx, and what runs the workers for it (lighttpd/scim-fcgi.service).
 # shellcheck disable=SC2034
 NGINX_PACKAGES=(nginx spawn-fcgi multiwatch)
+# The fuzz targets (scripts/fuzz): clang with libFuzzer and the sanitizer
+# runtimes, and llvm-symbolizer for the stack traces of their reports.
+# shellcheck disable=SC2034
+FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
 
 # useradd, runuser and lighttpd live in sbin, which a user's PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin
@@ -70,9 +74,9 @@ deps_install() {
 		die "apt-get install failed"
 }
 
-# Build src/scim-fcgi and src/scimctl. autoreconf and configure run only when
-# their inputs changed; CONFIGURE_FLAGS (e.g. --enable-asan) go to configure.
-build() {
+# Make the Makefile: autoreconf and configure run only when their inputs
+# changed; CONFIGURE_FLAGS (e.g. --enable-asan) go to configure.
+configure_tree() {
 	(
 		cd "$REPO" || exit 1
 		if [[ ! -x configure || configure.ac -nt configure ]]; then
@@ -82,8 +86,13 @@ build() {
 			# shellcheck disable=SC2086 # CONFIGURE_FLAGS is a list of flags
 			./configure -q ${CONFIGURE_FLAGS:-} || exit 1
 		fi
-		make -j"$(nproc)"
 	) >&2
+}
+
+# Build src/scim-fcgi and src/scimctl.
+build() {
+	configure_tree || return 1
+	(cd "$REPO" && make -j"$(nproc)") >&2
 }
 
 # Print the value of a variable of the generated Makefile (e.g. check_PROGRAMS).

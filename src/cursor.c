@@ -86,10 +86,16 @@ static char *base64url_decode(const char *text, size_t *len)
 	return out;
 }
 
+void cursor_clear(struct cursor *c)
+{
+	free(c->key);
+	memset(c, 0, sizeof(*c));
+}
+
 char *cursor_encode(const struct cursor *c)
 {
 	json_t *j = json_pack("{s:b, s:s?, s:s, s:s, s:I}", "b", c->backward,
-			      "k", c->key_null ? NULL : c->key, "i", c->id, "q", c->query,
+			      "k", c->key, "i", c->id, "q", c->query,
 			      "t", (json_int_t)c->issued);
 	char *text;
 	char *out;
@@ -119,7 +125,9 @@ bool cursor_decode(const char *text, const char *query, struct cursor *out,
 	bool ok = false;
 
 	memset(out, 0, sizeof(*out));
-	raw = strlen(text) <= 8192 ? base64url_decode(text, &len) : NULL;
+	/* No limit of its own: a cursor is as long as the sort key in it, and
+	 * the request that brings it back is limited. */
+	raw = base64url_decode(text, &len);
 	if (raw != NULL)
 		j = json_loadb(raw, len, JSON_REJECT_DUPLICATES, NULL);
 	free(raw);
@@ -128,8 +136,7 @@ bool cursor_decode(const char *text, const char *query, struct cursor *out,
 	q = json_string_value(json_object_get(j, "q"));
 	if (!json_is_object(j) || !json_is_boolean(json_object_get(j, "b")) ||
 	    !json_is_integer(json_object_get(j, "t")) || id == NULL || !resource_id_valid(id) ||
-	    q == NULL || (key != NULL && !json_is_string(key) && !json_is_null(key)) ||
-	    (json_is_string(key) && json_string_length(key) >= sizeof(out->key))) {
+	    q == NULL || (key != NULL && !json_is_string(key) && !json_is_null(key))) {
 		error_set(err, 400, SCIM_INVALID_CURSOR, "the cursor is not valid");
 		goto done;
 	}
@@ -153,13 +160,18 @@ bool cursor_decode(const char *text, const char *query, struct cursor *out,
 		goto done;
 	}
 	out->backward = json_is_true(json_object_get(j, "b"));
-	out->key_null = !json_is_string(key);
-	if (json_is_string(key))
-		snprintf(out->key, sizeof(out->key), "%s", json_string_value(key));
+	/* jansson refuses \u0000 unless asked: the key is a C string. */
+	if (json_is_string(key)) {
+		out->key = strdup(json_string_value(key));
+		if (out->key == NULL)
+			abort();
+	}
 	snprintf(out->id, sizeof(out->id), "%s", id);
 	snprintf(out->query, sizeof(out->query), "%s", q);
 	ok = true;
 done:
+	if (!ok)
+		cursor_clear(out);
 	json_decref(j);
 	return ok;
 }

@@ -20,14 +20,21 @@
 #define CURSOR_TIMEOUT 3600
 #define CURSOR_CLOCK_SKEW 300 /* seconds a host's clock may run behind another's */
 
+/*
+ * Ownership: key is malloc'd and belongs to the cursor; cursor_clear()
+ * frees it. It is the whole sort key, however long: a cut one would name
+ * another position.
+ */
 struct cursor {
 	bool backward;      /* previousCursor: the rows before the position */
-	bool key_null;      /* the row had no sort key */
-	char key[4096];     /* its sort key when sorted by an attribute */
+	char *key;          /* the row's sort key; NULL when it has none */
 	char id[37];        /* its id */
 	char query[17];     /* digest of the query the cursor belongs to */
 	time_t issued;
 };
+
+/* Free the key; the cursor is then empty. */
+void cursor_clear(struct cursor *c);
 
 /* A digest of what must not change between the pages of one walk. */
 void cursor_query_digest(const char *resource_type, const char *filter, const char *sort_by,
@@ -37,9 +44,10 @@ void cursor_query_digest(const char *resource_type, const char *filter, const ch
 char *cursor_encode(const struct cursor *c);
 
 /*
- * Read a client's cursor for the query with digest `query`. 400
- * invalidCursor when it is not one of ours or belongs to another query,
- * 400 expiredCursor when it is older than CURSOR_TIMEOUT.
+ * Read a client's cursor for the query with digest `query` into `out`,
+ * which the caller clears. 400 invalidCursor when it is not one of ours or
+ * belongs to another query, 400 expiredCursor when it is older than
+ * CURSOR_TIMEOUT; `out` is empty then.
  */
 bool cursor_decode(const char *text, const char *query, struct cursor *out,
 		   struct scim_error *err);

@@ -279,9 +279,9 @@ static void append_after(struct sql_query *q, const struct list_request *lr,
 	}
 	sql_query_appendf(q, " AND ((%s) IS NULL, coalesce(%s, '') COLLATE \"C\", r.id) %s (",
 			  lr->sort_key, lr->sort_key, op);
-	sql_query_param(q, c->key_null ? "true" : "false");
+	sql_query_param(q, c->key == NULL ? "true" : "false");
 	sql_query_append(q, "::boolean, ");
-	sql_query_param(q, c->key_null ? "" : c->key);
+	sql_query_param(q, c->key == NULL ? "" : c->key);
 	sql_query_append(q, "::text COLLATE \"C\", ");
 	sql_query_param(q, c->id);
 	sql_query_append(q, "::uuid)");
@@ -292,20 +292,25 @@ static char *page_cursor(const struct list_request *lr, const struct stored_reso
 			 bool backward)
 {
 	struct cursor c = { .backward = backward, .issued = time(NULL) };
+	char *text;
 
-	c.key_null = row->sort_key == NULL;
-	if (row->sort_key != NULL)
-		snprintf(c.key, sizeof(c.key), "%s", row->sort_key);
+	if (row->sort_key != NULL) {
+		c.key = strdup(row->sort_key);
+		if (c.key == NULL)
+			abort();
+	}
 	snprintf(c.id, sizeof(c.id), "%s", row->id);
 	memcpy(c.query, lr->query_digest, sizeof(c.query));
-	return cursor_encode(&c);
+	text = cursor_encode(&c);
+	cursor_clear(&c);
+	return text;
 }
 
 bool handler_list(struct request_context *ctx, const struct resource_type_def *rt,
 		  const char *table, handler_decorate_fn decorate)
 {
 	struct list_request lr;
-	struct cursor position;
+	struct cursor position = { 0 };
 	struct filter_node *filter = NULL;
 	struct stored_resource *rows = NULL;
 	struct sql_query where;
@@ -443,6 +448,7 @@ done:
 	for (i = 0; i < nrows; i++)
 		stored_resource_clear(&rows[i]);
 	free(rows);
+	cursor_clear(&position);
 	filter_free(filter);
 	sql_query_free(&query);
 	sql_query_free(&where);

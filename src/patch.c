@@ -747,13 +747,12 @@ static bool patch_set_multi_sub(struct patch_ctx *ctx, const struct patch_target
 		json_t *el = json_array_get(array, i);
 		bool gone = false;
 
-		if (!json_is_object(el))
-			i++;
-		else if (prep == NULL)
+		/* An element that goes is freed: el is not read after that. */
+		if (json_is_object(el) && prep == NULL)
 			ok = element_remove_sub(ctx, array, i, t->sub, &gone);
-		else
+		else if (json_is_object(el))
 			ok = object_set_sub(ctx, el, t->sub, t->sub->name, json_deep_copy(prep));
-		if (json_is_object(el) && !gone)
+		if (!gone)
 			i++;
 	}
 	json_decref(prep);
@@ -1032,7 +1031,8 @@ static bool member_values(struct patch_ctx *ctx, const json_t *value, json_t **o
 	return true;
 }
 
-/* Collect the ids of `members[value eq "a" or value eq "b"]`. */
+/* Collect the ids of `members[value eq "a" or value eq "b"]`; "" is
+ * nobody's, as member_value() says. */
 static bool members_filter_ids(const struct filter_node *n, json_t *values)
 {
 	if (n->kind == FILTER_OR)
@@ -1041,6 +1041,7 @@ static bool members_filter_ids(const struct filter_node *n, json_t *values)
 	if (n->kind != FILTER_COMPARE || n->op != FILTER_EQ || n->path.urn != NULL ||
 	    n->path.sub != NULL || n->path.attr == NULL ||
 	    strcasecmp(n->path.attr, "value") != 0 || n->value.text == NULL ||
+	    n->value.text[0] == '\0' ||
 	    (n->value.kind != FILTER_VALUE_STRING && n->value.kind != FILTER_VALUE_NUMBER))
 		return false;
 	json_array_append_new(values, json_pack("{s:s}", "value", n->value.text));

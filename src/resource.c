@@ -166,6 +166,11 @@ static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
 		if (item == NULL || json_is_null(item) ||
 		    sub->mutability == MUT_READ_ONLY)
 			continue;
+		/* resource_render() builds the manager's "$ref" from a value
+		 * (GET shows it, PUT sends it back), as PATCH does. */
+		if (strcmp(attr->name, "manager") == 0 && strcmp(sub->name, "$ref") == 0 &&
+		    json_is_string(resource_get_ci(value, "value")))
+			continue;
 		snprintf(sub_where, sizeof(sub_where), "%s.%s", where, sub->name);
 		normalized = normalize_scalar(sub, item, sub_where, err);
 		if (normalized == NULL) {
@@ -660,8 +665,9 @@ static void projection_find(const struct projection_path *path, void *arg)
 
 	if (path->schema != NULL || strcmp(path->attr, probe->name) != 0)
 		return;
+	/* Only sub-attributes, whatever the order they are named in. */
+	probe->sub_only = path->sub != NULL && (!probe->named || probe->sub_only);
 	probe->named = true;
-	probe->sub_only = path->sub != NULL;
 }
 
 bool resource_projection_wants(const struct resource_type_def *rt, const char *attributes,

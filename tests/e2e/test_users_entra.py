@@ -354,6 +354,25 @@ def test_patch_create_on_absent_keeps_other_emails(ctx):
         "expected a new work email, got %r" % emails
 
 
+def test_patch_replace_every_email_value_with_null(ctx):
+    # null unassigns (RFC 7643 2.5), as a remove of emails.value does: an
+    # email without its address is no email, so every one goes.
+    c = ctx.new_tenant()
+    body = _entra_user(ctx)
+    body["emails"].append({"type": "home", "value": "home@example.com"})
+    u = _create(c, body)
+    r = _patch(c, u["id"], [{"op": "replace", "path": "emails.value", "value": None}])
+    _scim_json(r)
+    p = r.json
+    assert p.get("id") == u["id"], "expected the patched user, got %r" % p
+    assert "emails" not in p, "expected every email removed, got %r" % p.get("emails")
+    assert p.get("userName") == u["userName"] and p.get("name") == u["name"], \
+        "expected the other attributes kept, got %r" % p
+    assert _get(c, u["id"]) == p, "expected GET to return the PATCH reply"
+    found = _search(c, 'emails[type eq "work"].value eq "%s"' % u["emails"][0]["value"])
+    assert found["totalResults"] == 0, "expected the old work email to find nobody, got %r" % found
+
+
 def test_patch_pathless_dotted_and_urn_keys(ctx):
     c = ctx.new_tenant()
     u = _create(c, _entra_user(ctx))

@@ -1023,7 +1023,7 @@ static void test_cursor_times(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct cursor c = { .key_null = true };
+		struct cursor c = { 0 };
 		struct cursor out;
 		struct scim_error err;
 		char name[64];
@@ -1046,7 +1046,54 @@ static void test_cursor_times(void)
 				   strcmp(err.scim_type, cases[i].want) == 0,
 				   name, "want %s, got %s", cases[i].want,
 				   ok ? "a valid cursor" : err.scim_type);
+		cursor_clear(&out);
 		free(text);
+	}
+}
+
+/* A cursor names its row by the whole sort key, however long and whatever
+ * it holds, and decodes to what it was made of. */
+static void test_cursor_keys(void)
+{
+	static const struct {
+		const char *name;
+		const char *unit; /* repeated to make the key; NULL: no key */
+		int times;
+	} cases[] = {
+		{ "no sort key", NULL, 0 },
+		{ "an empty sort key", "", 1 },
+		{ "a short sort key", "jensen", 1 },
+		{ "a sort key of quotes, each escaped", "\"", 4095 },
+		{ "a sort key of 10,000 bytes", "\xc3\xa9", 5000 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cursor c = { .issued = time(NULL) };
+		struct cursor out;
+		struct scim_error err;
+		char *text;
+		int k;
+
+		if (cases[i].unit != NULL) {
+			c.key = calloc(strlen(cases[i].unit) * (size_t)cases[i].times + 1, 1);
+			for (k = 0; k < cases[i].times; k++)
+				strcat(c.key, cases[i].unit);
+		}
+		snprintf(c.id, sizeof(c.id), "2819c223-7f76-453a-919d-413861904646");
+		cursor_query_digest("User", NULL, "title", "a", c.query);
+		text = cursor_encode(&c);
+		error_clear(&err);
+		if (unit_check(cursor_decode(text, c.query, &out, &err), cases[i].name,
+			       "refused: %s", err.detail)) {
+			unit_check((out.key == NULL ? c.key == NULL
+				    : c.key != NULL && strcmp(out.key, c.key) == 0) &&
+				   strcmp(out.id, c.id) == 0 && out.issued == c.issued,
+				   cases[i].name, "decoded to another cursor");
+			cursor_clear(&out);
+		}
+		free(text);
+		cursor_clear(&c);
 	}
 }
 
@@ -1166,5 +1213,6 @@ int main(void)
 	test_resource_type_json();
 	test_send_streamed();
 	test_cursor_times();
+	test_cursor_keys();
 	return unit_finish("misc");
 }

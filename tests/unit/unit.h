@@ -9,6 +9,10 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
 
 static int unit_passed;
 static int unit_failed;
@@ -30,6 +34,33 @@ unit_check(bool ok, const char *name, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	return false;
+}
+
+/* JSON of a test table, written with single quotes: each becomes a double
+ * quote (so \' is \"). NULL, after saying why, when it does not parse. */
+static inline json_t *unit_json(const char *text)
+{
+	char *s = strdup(text);
+	json_error_t jerr;
+	json_t *v;
+	char *p;
+
+	for (p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	v = json_loads(s, JSON_DECODE_ANY, &jerr);
+	if (v == NULL)
+		printf("bad JSON in test: %s: %s\n", jerr.text, s);
+	free(s);
+	return v;
+}
+
+/* Compact JSON with sorted keys, for messages; "(null)" for NULL. Freed
+ * by the caller. */
+static inline char *unit_json_dump(const json_t *v)
+{
+	return v ? json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
+		 : strdup("(null)");
 }
 
 static inline int unit_finish(const char *suite)
