@@ -437,10 +437,34 @@ static void add_held_members(struct bulk *b, struct bulk_op *op)
 	json_decref(patch);
 }
 
+/* Does `v` hold a reference, where collect_refs() finds them, to an
+ * operation that has not created its resource yet? */
+static bool waits_for_creation(const struct bulk *b, const json_t *v, bool is_value)
+{
+	const struct bulk_op *t;
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (is_value && is_reference(v)) {
+		t = bulk_target(b, ref_name(json_string_value(v)));
+		return t != NULL && t->id[0] == '\0';
+	}
+	json_array_foreach(v, i, item)
+		if (waits_for_creation(b, item, is_value))
+			return true;
+	if (json_is_object(v))
+		json_object_foreach((json_t *)v, key, item)
+			if (waits_for_creation(b, item, strcasecmp(key, "value") == 0))
+				return true;
+	return false;
+}
+
 /*
  * Break a cycle: the first waiting POST of a group whose waiting
- * references are all in its members holds those members back, so that it
- * can run. False when no operation can.
+ * references are all in its members holds back each member that holds one
+ * (in its value, or deeper in the member), so that it can run. False when
+ * no operation can.
  */
 static bool hold_back_members(struct bulk *b)
 {
@@ -470,13 +494,9 @@ static bool hold_back_members(struct bulk *b)
 			continue;
 		kept = json_array();
 		op->held = json_array();
-		json_array_foreach(members, j, member) {
-			const json_t *value = resource_get_ci(member, "value");
-			const struct bulk_op *t = is_reference(value) ?
-				bulk_target(b, ref_name(json_string_value(value))) : NULL;
-
-			json_array_append(t != NULL && t->id[0] == '\0' ? op->held : kept, member);
-		}
+		json_array_foreach(members, j, member)
+			json_array_append(waits_for_creation(b, member, false) ? op->held : kept,
+					  member);
 		json_object_set_new(op->data, key, kept);
 		op_start(b, op);
 		return true;
