@@ -163,14 +163,30 @@ static void op_refs(struct bulk_op *op)
 	json_t *members = post_members(op, NULL);
 	const char *path_ref = path_reference(op->path);
 	const char *key;
+	json_t *member;
 	json_t *item;
+	size_t i;
 
 	op->refs = json_object();
 	if (path_ref != NULL)
 		add_ref(op, ref_name(path_ref), REF_PATH);
 	json_object_foreach(op->data, key, item)
-		collect_refs(op, item, strcasecmp(key, "value") == 0,
-			     item == members ? REF_MEMBER : REF_DATA);
+		if (item != members)
+			collect_refs(op, item, strcasecmp(key, "value") == 0, REF_DATA);
+	/* A member's own value can be held back (hold_back_members()); a
+	 * reference anywhere else in a member is data, which cannot. */
+	json_array_foreach(members, i, member) {
+		const json_t *value = resource_get_ci(member, "value");
+
+		if (!json_is_object(member))
+			collect_refs(op, member, false, REF_DATA);
+		json_object_foreach(member, key, item) {
+			if (item == value && is_reference(item))
+				add_ref(op, ref_name(json_string_value(item)), REF_MEMBER);
+			else
+				collect_refs(op, item, strcasecmp(key, "value") == 0, REF_DATA);
+		}
+	}
 }
 
 /* The id a reference stands for once its resource exists, else NULL. */
