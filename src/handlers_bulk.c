@@ -163,14 +163,30 @@ static void op_refs(struct bulk_op *op)
 	json_t *members = post_members(op, NULL);
 	const char *path_ref = path_reference(op->path);
 	const char *key;
+	json_t *member;
 	json_t *item;
+	size_t i;
 
 	op->refs = json_object();
 	if (path_ref != NULL)
 		add_ref(op, ref_name(path_ref), REF_PATH);
 	json_object_foreach(op->data, key, item)
-		collect_refs(op, item, strcasecmp(key, "value") == 0,
-			     item == members ? REF_MEMBER : REF_DATA);
+		if (item != members)
+			collect_refs(op, item, strcasecmp(key, "value") == 0, REF_DATA);
+	/* A member's own value can be held back (hold_back_members()); a
+	 * reference anywhere else in a member is data, which cannot. */
+	json_array_foreach(members, i, member) {
+		const json_t *value = resource_get_ci(member, "value");
+
+		if (!json_is_object(member))
+			collect_refs(op, member, false, REF_DATA);
+		json_object_foreach(member, key, item) {
+			if (item == value && is_reference(item))
+				add_ref(op, ref_name(json_string_value(item)), REF_MEMBER);
+			else
+				collect_refs(op, item, strcasecmp(key, "value") == 0, REF_DATA);
+		}
+	}
 }
 
 /* The id a reference stands for once its resource exists, else NULL. */
@@ -437,34 +453,10 @@ static void add_held_members(struct bulk *b, struct bulk_op *op)
 	json_decref(patch);
 }
 
-/* Does `v` hold a reference, where collect_refs() finds them, to an
- * operation that has not created its resource yet? */
-static bool waits_for_creation(const struct bulk *b, const json_t *v, bool is_value)
-{
-	const struct bulk_op *t;
-	const char *key;
-	json_t *item;
-	size_t i;
-
-	if (is_value && is_reference(v)) {
-		t = bulk_target(b, ref_name(json_string_value(v)));
-		return t != NULL && t->id[0] == '\0';
-	}
-	json_array_foreach(v, i, item)
-		if (waits_for_creation(b, item, is_value))
-			return true;
-	if (json_is_object(v))
-		json_object_foreach((json_t *)v, key, item)
-			if (waits_for_creation(b, item, strcasecmp(key, "value") == 0))
-				return true;
-	return false;
-}
-
 /*
  * Break a cycle: the first waiting POST of a group whose waiting
- * references are all in its members holds back each member that holds one
- * (in its value, or deeper in the member), so that it can run. False when
- * no operation can.
+ * references are all in its members' values holds those members back, so
+ * that it can run. False when no operation can.
  */
 static bool hold_back_members(struct bulk *b)
 {
@@ -494,9 +486,13 @@ static bool hold_back_members(struct bulk *b)
 			continue;
 		kept = json_array();
 		op->held = json_array();
-		json_array_foreach(members, j, member)
-			json_array_append(waits_for_creation(b, member, false) ? op->held : kept,
-					  member);
+		json_array_foreach(members, j, member) {
+			const json_t *value = resource_get_ci(member, "value");
+			const struct bulk_op *t = is_reference(value) ?
+				bulk_target(b, ref_name(json_string_value(value))) : NULL;
+
+			json_array_append(t != NULL && t->id[0] == '\0' ? op->held : kept, member);
+		}
 		json_object_set_new(op->data, key, kept);
 		op_start(b, op);
 		return true;
