@@ -108,7 +108,8 @@ class Client:
             return path
         return self.base_url + path
 
-    def request(self, method, path, body=None, headers=None, token=USE_DEFAULT, raw=None):
+    def request(self, method, path, body=None, headers=None, token=USE_DEFAULT, raw=None,
+                timeout=TIMEOUT):
         """Send one request and return its Response.
 
         path is relative to base_url ("/Users?filter=..."), or a full URL
@@ -119,6 +120,7 @@ class Client:
         or str) is sent as it is, with the same Content-Type unless headers
         name another. A header whose value is None is not sent. token=None
         sends no Authorization header; a string replaces the client's token.
+        timeout: seconds to wait for the server, TIMEOUT unless given.
         """
         url = urllib.parse.quote(self.url(path), safe=_URL_SAFE)
         parts = urllib.parse.urlsplit(url)
@@ -150,7 +152,7 @@ class Client:
                 send[name] = str(value)
 
         conn = http.client.HTTPConnection(
-            parts.hostname, parts.port or 80, timeout=TIMEOUT,
+            parts.hostname, parts.port or 80, timeout=timeout,
             source_address=(self.source, 0) if self.source else None)
         try:
             conn.request(method.upper(), target, body=data, headers=send)

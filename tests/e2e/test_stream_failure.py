@@ -13,6 +13,9 @@ from harness import GROUP_SCHEMA, USER_SCHEMA, expect_error, expect_status, log_
 # the database is still sending them when the test ends its session.
 MEMBERS = 20000
 DISPLAY_WIDTH = 300
+# Seconds a read of those members may take on a busy machine: the whole
+# response is produced before its first byte is sent.
+READ_TIMEOUT = 120
 # Reads tried until one is caught while its members are sent.
 ATTEMPTS = 5
 
@@ -63,7 +66,7 @@ def _large_group(ctx, c):
 def _get(c, path):
     """GET path; a transfer cut short fails the test with what arrived."""
     try:
-        return c.get(path)
+        return c.get(path, timeout=READ_TIMEOUT)
     except (http.client.IncompleteRead, ConnectionError) as exc:
         partial = getattr(exc, "partial", b"")
         raise AssertionError("the transfer of %s was cut short (%s) after %d bytes of body"
