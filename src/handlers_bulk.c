@@ -590,23 +590,25 @@ static bool bulk_read(struct bulk *b, const json_t *body)
 
 		json_object_foreach(op->refs, name, kind) {
 			const struct bulk_op *t = bulk_target(b, name);
+
+			if ((t == NULL || strcmp(t->method, "POST") != 0) && op->invalid == NULL) {
+				op->invalid = "a \"bulkId:\" reference names no POST of this request";
+				op->invalid_type = SCIM_INVALID_VALUE;
+			}
+		}
+		/* It fails as soon as its turn comes, and waits for nothing: news
+		 * of what it references must not count its waiting down. */
+		if (op->invalid != NULL)
+			continue;
+		json_object_foreach(op->refs, name, kind) {
 			json_t *list = json_object_get(b->waiters, name);
 
-			if (t == NULL || strcmp(t->method, "POST") != 0) {
-				if (op->invalid == NULL) {
-					op->invalid = "a \"bulkId:\" reference names no POST of this request";
-					op->invalid_type = SCIM_INVALID_VALUE;
-				}
-				continue;
-			}
 			if (list == NULL)
 				json_object_set_new(b->waiters, name, list = json_array());
 			json_array_append_new(list, json_integer(
 				(json_int_t)i * 2 + ((json_integer_value(kind) & REF_PATH) != 0)));
 			op->waiting++;
 		}
-		if (op->invalid != NULL)
-			op->waiting = 0;
 	}
 	return true;
 }

@@ -193,6 +193,24 @@ def test_bad_references(ctx):
     assert r.json["totalResults"] == 0, "a group whose member failed is not created"
 
 
+def test_a_reference_to_no_post_beside_one_to_a_post(ctx):
+    """A mistyped bulkId next to a good one: that operation fails, the
+    others run (the worker once crashed on it)."""
+    c = ctx.new_tenant()
+    ops = _bulk(c, [
+        {"method": "POST", "path": "/Groups", "bulkId": "a", "data": {
+            "schemas": [GROUP_SCHEMA], "displayName": "bk-a"}},
+        {"method": "POST", "path": "/Groups", "bulkId": "b", "data": {
+            "schemas": [GROUP_SCHEMA], "displayName": "bk-b",
+            "members": [{"value": "bulkId:a"}, {"value": "bulkId:typo"}]}},
+        {"method": "POST", "path": "/Users", "bulkId": "u", "data": _user("bk-u")},
+    ])
+    assert [o["status"] for o in ops] == ["201", "400", "201"], ops
+    assert ops[1]["response"]["scimType"] == "invalidValue", ops[1]
+    r = expect_status(c.get("/Groups"), 200)
+    assert [g["displayName"] for g in r.json["Resources"]] == ["bk-a"], r.json
+
+
 def test_bulk_request_errors(ctx):
     c = ctx.new_tenant()
     expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST]}), 400, "invalidSyntax")

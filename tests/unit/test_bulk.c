@@ -59,6 +59,12 @@ static const struct bulk_case cases[] = {
 	{ "a reference to no POST",
 	  "[{'method':'PUT','path':'/Users/bulkId:nobody','data':{}}]",
 	  "400" },
+	{ "a reference to no POST, besides one to a POST before",
+	  "[" POST_GROUP("a", "[]") "," POST_GROUP("b", "[{'value':'bulkId:a'},{'value':'bulkId:nobody'}]") "]",
+	  "201 400" },
+	{ "a POST without bulkId that references one before",
+	  "[" POST_GROUP("a", "[]") ",{'method':'POST','path':'/Groups','data':{'members':[{'value':'bulkId:a'}]}}]",
+	  "201 400" },
 };
 
 static const char *case_name;
