@@ -479,10 +479,7 @@ static bool hold_back_members(struct bulk *b)
 		json_object_foreach(op->refs, name, kind) {
 			const struct bulk_op *t = bulk_target(b, name);
 
-			/* A reference to no operation of the request cannot be
-			 * held back either. */
-			if (t == NULL ||
-			    (t->id[0] == '\0' && json_integer_value(kind) != REF_MEMBER))
+			if (t->id[0] == '\0' && json_integer_value(kind) != REF_MEMBER)
 				member_only = false;
 		}
 		if (!member_only)
