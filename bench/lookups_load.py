@@ -117,7 +117,7 @@ def sql_insert(tenant_id, tag, first, last):
     """INSERT of users first..last of the tenant: the document as
     resource_normalize() makes it (canonical attribute names, booleans as
     JSON booleans, the enterprise extension under its URN and in schemas),
-    and the columns derived from it exactly as src/store_users.c's
+    and the columns derived from it exactly as src/store/store_users.c's
     user_insert derives them. Each LATERAL ... OFFSET 0 is computed once
     per row (without it the planner would copy the expression into every
     use)."""

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "token.h"
 #include "settings.h"
 #include "sha256.h"
 #include "store.h"
@@ -219,7 +219,7 @@ static int token_add(struct store *store, const struct settings *settings, int a
 		     char **argv)
 {
 	struct scim_error err = { 0 };
-	char token[AUTH_TOKEN_LENGTH + 1];
+	char token[TOKEN_LENGTH + 1];
 	uint8_t hash[32];
 	char hex[3 + 64];
 	char networks[4096] = "";
@@ -252,7 +252,7 @@ static int token_add(struct store *store, const struct settings *settings, int a
 		return usage();
 	if (used)
 		strcat(networks, "}");
-	if (!auth_token_generate(token, hash)) {
+	if (!token_generate(token, hash)) {
 		fprintf(stderr, "scimctl: no randomness available\n");
 		return 1;
 	}

@@ -1,22 +1,14 @@
 /*
- * auth.h - bearer tokens (RFC 6750): generation for the admin tool, and the
- * check on every request. A token is "scim_" followed by 256 random bits in
- * base64url; only its SHA-256 is stored. Tokens are never logged.
+ * auth.h - the bearer token (RFC 6750, token.h) checked on every request.
+ * Tokens are never logged.
  */
 #ifndef SCIM_AUTH_H
 #define SCIM_AUTH_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "error.h"
 #include "store.h"
-
-#define AUTH_TOKEN_LENGTH 48 /* "scim_" + 43 base64url characters */
-
-/* A new random token (NUL-terminated) and its hash. False when the system
- * has no randomness to give. */
-bool auth_token_generate(char token[AUTH_TOKEN_LENGTH + 1], uint8_t hash[32]);
 
 /*
  * The tenant of the request's Authorization header. 401 when the header is
