@@ -5,6 +5,9 @@
  * human-readable detail. The first error set wins: later error_set() calls on
  * an error that is already set change nothing, so the innermost, most precise
  * cause reaches the client. It is rendered once, as the RFC error body.
+ *
+ * Ownership: an error is a value that holds its text (no allocation);
+ * scim_type points to a constant.
  */
 #ifndef SCIM_ERROR_H
 #define SCIM_ERROR_H

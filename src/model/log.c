@@ -8,9 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Set once at start, before any request. */
 static enum log_level log_threshold = LOG_INFO;
-static char log_request_id[40];
-static char log_tenant[64];
 
 void log_init(void)
 {
@@ -26,20 +25,23 @@ void log_init(void)
 		log_threshold = LOG_DEBUG;
 }
 
-void log_set_context(const char *request_id, const char *tenant)
+void log_context_set(struct log_context *lc, const char *request_id, const char *tenant)
 {
-	snprintf(log_request_id, sizeof(log_request_id), "%s", request_id ? request_id : "");
-	snprintf(log_tenant, sizeof(log_tenant), "%s", tenant ? tenant : "");
+	snprintf(lc->request_id, sizeof(lc->request_id), "%s", request_id ? request_id : "");
+	snprintf(lc->tenant, sizeof(lc->tenant), "%s", tenant ? tenant : "");
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+void log_msg(const struct log_context *lc, enum log_level level, const char *fmt, ...)
 {
+	static const struct log_context none;
 	static const char *const names[] = { "error", "warning", "info", "debug" };
 	char line[1024];
 	va_list ap;
 
 	if (level > log_threshold)
 		return;
+	if (lc == NULL)
+		lc = &none;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
@@ -48,7 +50,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	utf8_sanitize(line);
 	/* One fprintf per line, so that workers sharing the log do not interleave. */
 	fprintf(stderr, "scim[%d] %s%s%s%s%s: %s\n", (int)getpid(), names[level],
-		log_request_id[0] ? " req=" : "", log_request_id,
-		log_tenant[0] ? " tenant=" : "", log_tenant, line);
+		lc->request_id[0] ? " req=" : "", lc->request_id,
+		lc->tenant[0] ? " tenant=" : "", lc->tenant, line);
 	fflush(stderr);
 }

@@ -1,20 +1,28 @@
 /*
  * log.h - one line per event on stderr, which the web server writes to its
- * error log. Lines carry the request id and tenant when known; callers never
- * pass tokens or passwords.
+ * error log. A line names what it is about, as pgbouncer's lines name their
+ * client: the request id and tenant of the log context given (NULL: none,
+ * for lines about the worker itself). Callers never pass tokens or
+ * passwords.
  */
 #ifndef SCIM_LOG_H
 #define SCIM_LOG_H
 
 enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
+/* What a request's lines start with; empty members are left out. */
+struct log_context {
+	char request_id[40];
+	char tenant[64];
+};
+
 /* Read SCIM_LOG_LEVEL once. */
 void log_init(void);
 
-/* The context printed in front of every line until log_set_context(NULL, NULL). */
-void log_set_context(const char *request_id, const char *tenant);
+/* Fill `lc`; NULL leaves a member empty. */
+void log_context_set(struct log_context *lc, const char *request_id, const char *tenant);
 
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(const struct log_context *lc, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

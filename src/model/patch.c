@@ -7,7 +7,7 @@
  * before they are stored: the body is borrowed and must not change.
  *
  * Where Entra ID or Okta deviate from the RFC the deviation is served and
- * named in a comment (see SCIM-NOTES.md section 2).
+ * named in a comment where it is handled.
  */
 #include "patch.h"
 #include "resource.h"
@@ -588,7 +588,8 @@ static void container_tidy(json_t *container, const char *name)
  * add/replace with a bracket filter, e.g. `emails[type eq "work"].value`:
  * set the sub-attribute (or the whole element) of every matching element.
  * RFC 7644 says noTarget when nothing matches; Entra expects the element to
- * be created from the filter's eq comparisons (SCIM-NOTES section 2).
+ * be created from the filter's eq comparisons (as for
+ * emails[type eq "work"].value on a user with no work email).
  */
 static bool patch_set_filtered(struct patch_ctx *ctx, enum patch_op op,
 			       const struct patch_target *t, const json_t *value)
@@ -1168,7 +1169,7 @@ static bool patch_set_object(struct patch_ctx *ctx, enum patch_op op,
 /*
  * One key of a pathless add/replace value: an attribute name, a dotted
  * path (`name.givenName`), a URN-qualified path or an extension URN (Entra
- * sends all of them, SCIM-NOTES section 2). `schema` is set inside an
+ * sends all of them in its pathless replace). `schema` is set inside an
  * extension's object.
  */
 static bool patch_set_key(struct patch_ctx *ctx, enum patch_op op,

@@ -37,5 +37,5 @@ void settings_load(struct settings *s)
 	/* Okta pages by 100; a list without count gets at most this many. */
 	s->default_count = s->max_results < 100 ? s->max_results : 100;
 	if (!address_networks_parse(getenv("SCIM_TRUSTED_PROXIES"), &s->trusted_proxies, &err))
-		log_msg(LOG_ERROR, "SCIM_TRUSTED_PROXIES: %s; no proxy is trusted", err.detail);
+		log_msg(NULL, LOG_ERROR, "SCIM_TRUSTED_PROXIES: %s; no proxy is trusted", err.detail);
 }

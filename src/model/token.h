@@ -1,7 +1,8 @@
 /*
  * token.h - the bearer tokens providers send (RFC 6750): "scim_" followed
  * by 256 random bits in base64url. Only a token's SHA-256 is stored, and a
- * token is never logged; the admin tool shows it once.
+ * token is never logged; the admin tool shows it once. Nothing is
+ * allocated: the caller's buffers receive the token and its hash.
  */
 #ifndef SCIM_TOKEN_H
 #define SCIM_TOKEN_H

@@ -2,6 +2,8 @@
  * utf8.h - strict UTF-8 decoding (RFC 3629): no overlong forms, no
  * surrogates, nothing above U+10FFFF. JSON text must be such UTF-8, so
  * everything that echoes client bytes into JSON checks it with this.
+ * Nothing is allocated; strings are borrowed (utf8_sanitize() changes its
+ * argument in place).
  */
 #ifndef SCIM_UTF8_H
 #define SCIM_UTF8_H

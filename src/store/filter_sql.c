@@ -27,9 +27,6 @@
 #include "datetime.h"
 #include "resource.h"
 
-/* Parameters the caller may still add after the filter's (LIMIT, OFFSET). */
-#define PARAMS_KEPT_FOR_CALLER 8
-
 /* The rendering of meta.created and meta.lastModified, as STORE_RESOURCE_COLUMNS. */
 #define RENDERED_TIME(column) \
 	"to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -888,8 +885,6 @@ static bool translate_derived(struct translation *t, enum filter_op op,
 		return true;
 	}
 	n = sql_query_add_param(t->q, id);
-	if (n == 0)
-		return invalid(t, "the filter has too many values");
 	tenant = tenant_sql(t, tenant_text);
 	/* The groups that hold the member (its index), or the users in the
 	 * group and the groups nested in it, walked down: in proportion to
@@ -1298,7 +1293,9 @@ bool filter_sql_with_base(const struct filter_node *node, const struct resource_
 		return false;
 	if (indexed != NULL)
 		*indexed = t.indexed;
-	if (q->nparams > SQL_QUERY_MAX_PARAMS - PARAMS_KEPT_FOR_CALLER)
+	/* The values of a filter are its parameters: as many as the query
+	 * has room for (its max_params). */
+	if (q->broken)
 		return error_set(err, 400, SCIM_INVALID_FILTER, "the filter has too many values");
 	return true;
 }

@@ -17,6 +17,7 @@ static void *xrealloc(void *p, size_t size)
 void sql_query_init(struct sql_query *q)
 {
 	memset(q, 0, sizeof(*q));
+	q->max_params = SQL_QUERY_MAX_PARAMS;
 	q->cap = 256;
 	q->text = xrealloc(NULL, q->cap);
 	q->text[0] = '\0';
@@ -69,8 +70,10 @@ void sql_query_appendf(struct sql_query *q, const char *fmt, ...)
 
 int sql_query_add_param(struct sql_query *q, const char *value)
 {
-	if (q->nparams >= SQL_QUERY_MAX_PARAMS)
+	if (q->broken || q->nparams >= q->max_params || q->nparams >= SQL_QUERY_MAX_PARAMS) {
+		q->broken = true;
 		return 0;
+	}
 	q->params[q->nparams] = NULL;
 	if (value != NULL) {
 		q->params[q->nparams] = strdup(value);
@@ -80,12 +83,10 @@ int sql_query_add_param(struct sql_query *q, const char *value)
 	return ++q->nparams;
 }
 
-bool sql_query_param(struct sql_query *q, const char *value)
+void sql_query_param(struct sql_query *q, const char *value)
 {
 	int n = sql_query_add_param(q, value);
 
-	if (n == 0)
-		return false;
-	sql_query_appendf(q, "$%d", n);
-	return true;
+	if (n != 0)
+		sql_query_appendf(q, "$%d", n);
 }

@@ -41,6 +41,7 @@ struct cached_query {
 
 struct store {
 	char *conninfo;
+	const struct log_context *log; /* of the request being served, or NULL */
 	PGconn *conn;
 	bool prepared[STORE_MAX_STATEMENTS + 1];
 	struct cached_query cache[QUERY_CACHE_SIZE];
@@ -86,6 +87,11 @@ static void forget_connection(struct store *store)
 	}
 }
 
+void store_set_log(struct store *store, const struct log_context *log)
+{
+	store->log = log;
+}
+
 void store_free(struct store *store)
 {
 	if (store == NULL)
@@ -98,8 +104,9 @@ void store_free(struct store *store)
 /* Server notices ("relation already exists, skipping") are not errors. */
 static void notice_ignore(void *arg, const char *message)
 {
-	(void)arg;
-	log_msg(LOG_DEBUG, "database notice: %s", message);
+	const struct store *store = arg;
+
+	log_msg(store->log, LOG_DEBUG, "database notice: %s", message);
 }
 
 /* Open a connection unless one is open; a failure is logged at `level`. */
@@ -117,12 +124,12 @@ static bool open_connection(struct store *store, enum log_level level)
 	 * or URI, and overrides the defaults before it. */
 	store->conn = PQconnectdbParams(keywords, values, 1);
 	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
-		log_msg(level, "database connection failed: %s",
+		log_msg(store->log, level, "database connection failed: %s",
 			store->conn ? PQerrorMessage(store->conn) : "out of memory");
 		forget_connection(store);
 		return false;
 	}
-	PQsetNoticeProcessor(store->conn, notice_ignore, NULL);
+	PQsetNoticeProcessor(store->conn, notice_ignore, store);
 	return true;
 }
 
@@ -166,7 +173,7 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 	bool ok;
 
 	if (connection_lost(store, res)) {
-		log_msg(LOG_ERROR, "database connection lost: %s", message);
+		log_msg(store->log, LOG_ERROR, "database connection lost: %s", message);
 		forget_connection(store);
 		ok = error_set(err, 503, NULL, "the database is unavailable; try again later");
 	} else if (strcmp(state, "23505") == 0) {
@@ -185,10 +192,10 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 	} else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 		   strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
 		   strncmp(state, "57P", 3) == 0 || strcmp(state, "53300") == 0) {
-		log_msg(LOG_WARNING, "database busy (%s): %s", state, message);
+		log_msg(store->log, LOG_WARNING, "database busy (%s): %s", state, message);
 		ok = error_set(err, 503, NULL, "the database is busy; try again later");
 	} else {
-		log_msg(LOG_ERROR, "database error %s: %s", state, message);
+		log_msg(store->log, LOG_ERROR, "database error %s: %s", state, message);
 		ok = error_set(err, 500, NULL, "internal database error");
 	}
 	PQclear(res);
@@ -319,7 +326,7 @@ static bool retry_after_reconnect(const struct store *store, bool was_idle,
 {
 	if (!was_idle || store->conn != NULL || err->status != 503)
 		return false;
-	log_msg(LOG_INFO, "reconnecting to the database");
+	log_msg(store->log, LOG_INFO, "reconnecting to the database");
 	error_clear(err);
 	return true;
 }
@@ -339,8 +346,16 @@ PGresult *store_exec_query(struct store *store, const struct sql_query *q,
 			   struct scim_error *err)
 {
 	bool idle = connection_idle(store);
-	PGresult *res = exec_query_once(store, q, err);
+	PGresult *res;
 
+	if (q->broken) {
+		/* Its text lacks a refused parameter: never sent. */
+		log_msg(store->log, LOG_ERROR, "a query with more than %d parameters was refused",
+			q->max_params);
+		error_set(err, 500, NULL, "the query is too large to run");
+		return NULL;
+	}
+	res = exec_query_once(store, q, err);
 	if (res == NULL && retry_after_reconnect(store, idle, err))
 		res = exec_query_once(store, q, err);
 	return res;
@@ -488,25 +503,25 @@ static bool committed_is_ours(struct store *store, enum row_state row, struct sc
 	const char *table = store->noted.table ? store->noted.table->name : "";
 
 	if (row == ROW_NOT_NOTED) {
-		log_msg(LOG_ERROR, "what became of transaction %s is unknown: one of that id "
+		log_msg(store->log, LOG_ERROR, "what became of transaction %s is unknown: one of that id "
 			"committed, and this one changed no user or group to tell it by",
 			store->xact_id);
 		return outcome_unknown(err);
 	}
 	if (store->noted.deleted && row == ROW_ABSENT) {
-		log_msg(LOG_WARNING, "transaction %s was committed", store->xact_id);
+		log_msg(store->log, LOG_WARNING, "transaction %s was committed", store->xact_id);
 		return true;
 	}
 	if (store->noted.deleted) {
-		log_msg(LOG_WARNING, "transaction %s was rolled back: %s row %s is still there, "
+		log_msg(store->log, LOG_WARNING, "transaction %s was rolled back: %s row %s is still there, "
 			"one of that id committed", store->xact_id, table, store->noted.id);
 		return error_set(err, 503, NULL, "the database is unavailable; try again later");
 	}
 	if (row == ROW_AS_LEFT) {
-		log_msg(LOG_WARNING, "transaction %s was committed", store->xact_id);
+		log_msg(store->log, LOG_WARNING, "transaction %s was committed", store->xact_id);
 		return true;
 	}
-	log_msg(LOG_ERROR, "what became of transaction %s is unknown: one of that id committed, "
+	log_msg(store->log, LOG_ERROR, "what became of transaction %s is unknown: one of that id committed, "
 		"but %s row %s is %s", store->xact_id, table, store->noted.id,
 		row == ROW_ABSENT ? "not there" : "not as this one left it");
 	return outcome_unknown(err);
@@ -533,7 +548,7 @@ static bool commit_outcome(struct store *store, struct scim_error *err)
 		if (strcmp(status, "committed") == 0)
 			return committed_is_ours(store, row, err);
 		if (strcmp(status, "aborted") == 0) {
-			log_msg(LOG_WARNING, "transaction %s was rolled back", store->xact_id);
+			log_msg(store->log, LOG_WARNING, "transaction %s was rolled back", store->xact_id);
 			return error_set(err, 503, NULL,
 					 "the database is unavailable; try again later");
 		}
@@ -541,7 +556,7 @@ static bool commit_outcome(struct store *store, struct scim_error *err)
 			break;
 		nanosleep(&poll, NULL);
 	}
-	log_msg(LOG_ERROR, "what became of transaction %s is unknown: no answer from the "
+	log_msg(store->log, LOG_ERROR, "what became of transaction %s is unknown: no answer from the "
 		"database in %d s", store->xact_id, COMMIT_OUTCOME_WAIT_MS / 1000);
 	return outcome_unknown(err);
 }
@@ -563,7 +578,7 @@ bool store_commit(struct store *store, struct scim_error *err)
 
 		PQclear(res);
 		if (!committed) {
-			log_msg(LOG_ERROR, "transaction %s was rolled back at COMMIT",
+			log_msg(store->log, LOG_ERROR, "transaction %s was rolled back at COMMIT",
 				store->xact_id);
 			return error_set(err, 500, NULL, "the request failed");
 		}
@@ -571,7 +586,7 @@ bool store_commit(struct store *store, struct scim_error *err)
 	}
 	if (!connection_lost(store, res))
 		return fail_result(store, res, err);
-	log_msg(LOG_WARNING, "database connection lost during COMMIT: %s; asking what became of "
+	log_msg(store->log, LOG_WARNING, "database connection lost during COMMIT: %s; asking what became of "
 		"transaction %s", res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn),
 		store->xact_id);
 	PQclear(res);
@@ -590,7 +605,7 @@ void store_rollback(struct store *store)
 	res = PQexec(store->conn, "ROLLBACK");
 	/* ROLLBACK fails only on a connection that is gone. */
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_msg(LOG_ERROR, "database connection lost: %s",
+		log_msg(store->log, LOG_ERROR, "database connection lost: %s",
 			res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn));
 		forget_connection(store);
 	}
@@ -621,7 +636,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 		return error_set(err, 401, NULL, "the bearer token is not valid");
 	}
 	if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
-		log_msg(LOG_WARNING, "token %s refused from %s by its IP restriction",
+		log_msg(store->log, LOG_WARNING, "token %s refused from %s by its IP restriction",
 			PQgetvalue(res, 0, 2), client_address ? client_address : "an unknown address");
 		PQclear(res);
 		/* The same answer as for an unknown token: a stolen token must not
@@ -645,7 +660,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 }
 
 /* Fill `out` from row `i` of a result whose columns are STORE_RESOURCE_COLUMNS. */
-bool store_read_resource(PGresult *res, int i, struct stored_resource *out,
+bool store_read_resource(const struct store *store, PGresult *res, int i, struct stored_resource *out,
 			 struct scim_error *err)
 {
 	json_error_t jerr;
@@ -663,13 +678,13 @@ bool store_read_resource(PGresult *res, int i, struct stored_resource *out,
 	}
 	out->doc = json_loadb(PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4), 0, &jerr);
 	if (out->doc == NULL) {
-		log_msg(LOG_ERROR, "stored document of %s is not JSON: %s", out->id, jerr.text);
+		log_msg(store->log, LOG_ERROR, "stored document of %s is not JSON: %s", out->id, jerr.text);
 		return error_set(err, 500, NULL, "stored resource is damaged");
 	}
 	return true;
 }
 
-bool store_single_resource(PGresult *res, struct stored_resource *out,
+bool store_single_resource(const struct store *store, PGresult *res, struct stored_resource *out,
 			   struct scim_error *err)
 {
 	bool ok;
@@ -680,7 +695,7 @@ bool store_single_resource(PGresult *res, struct stored_resource *out,
 		PQclear(res);
 		return error_set(err, 404, NULL, "resource not found");
 	}
-	ok = store_read_resource(res, 0, out, err);
+	ok = store_read_resource(store, res, 0, out, err);
 	PQclear(res);
 	return ok;
 }
@@ -702,7 +717,7 @@ bool store_resource_get(struct store *store, struct store_resource_table *table,
 
 	if (!resource_id_valid(id))
 		return error_set(err, 404, NULL, "resource not found");
-	return store_single_resource(store_exec(store, for_update ? &table->get_for_update
+	return store_single_resource(store, store_exec(store, for_update ? &table->get_for_update
 						: &table->get, 2, params, err), out, err);
 }
 
@@ -714,7 +729,7 @@ bool store_resource_insert(struct store *store, struct store_resource_table *tab
 	const char *params[2] = { tenant_id, text };
 	bool ok;
 
-	ok = store_single_resource(store_exec(store, &table->insert, 2, params, err), out, err);
+	ok = store_single_resource(store, store_exec(store, &table->insert, 2, params, err), out, err);
 	free(text);
 	if (ok)
 		store_note_row(store, table, tenant_id, out->id, out->last_modified);
@@ -733,7 +748,7 @@ bool store_resource_update(struct store *store, struct store_resource_table *tab
 		return error_set(err, 404, NULL, "resource not found");
 	text = store_dump_doc(doc);
 	params[2] = text;
-	ok = store_single_resource(store_exec(store, &table->update, 3, params, err), out, err);
+	ok = store_single_resource(store, store_exec(store, &table->update, 3, params, err), out, err);
 	free(text);
 	if (ok)
 		store_note_row(store, table, tenant_id, out->id, out->last_modified);
@@ -757,47 +772,6 @@ bool store_resource_delete(struct store *store, struct store_resource_table *tab
 	if (!found)
 		return error_set(err, 404, NULL, "resource not found");
 	store_note_row(store, table, tenant_id, id, NULL);
-	return true;
-}
-
-bool store_list(struct store *store, const struct sql_query *query,
-		struct stored_resource **rows, int *nrows, struct scim_error *err)
-{
-	PGresult *res = store_exec_query(store, query, err);
-	int n;
-	int i;
-
-	*rows = NULL;
-	*nrows = 0;
-	if (res == NULL)
-		return false;
-	n = PQntuples(res);
-	if (n > 0) {
-		*rows = calloc((size_t)n, sizeof(**rows));
-		if (*rows == NULL)
-			abort();
-	}
-	for (i = 0; i < n; i++) {
-		if (!store_read_resource(res, i, &(*rows)[i], err)) {
-			*nrows = i + 1;
-			PQclear(res);
-			return false;
-		}
-	}
-	*nrows = n;
-	PQclear(res);
-	return true;
-}
-
-bool store_count(struct store *store, const struct sql_query *query,
-		 long long *total, struct scim_error *err)
-{
-	PGresult *res = store_exec_query(store, query, err);
-
-	if (res == NULL)
-		return false;
-	*total = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
-	PQclear(res);
 	return true;
 }
 

@@ -1,5 +1,7 @@
 /*
- * store.h - PostgreSQL storage: the only code that calls libpq.
+ * store.h - PostgreSQL storage, the interface of the store layer (src/store/),
+ * the only code that sees SQL or calls libpq: connections, transactions,
+ * tokens, users, groups and their members, and lists of them.
  *
  * One persistent connection per worker, opened lazily and re-opened after it
  * breaks: a statement that finds it broken while idle (the database
@@ -23,9 +25,11 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "cursor.h"
 #include "error.h"
+#include "filter.h"
+#include "log.h"
 #include "resource.h"
-#include "sql_query.h"
 
 struct store;
 
@@ -38,6 +42,10 @@ struct tenant {
 /* A store that connects with `conninfo` on first use. */
 struct store *store_new(const char *conninfo);
 void store_free(struct store *store);
+
+/* The log context of the request the store now serves (NULL: none), for
+ * the lines it logs; borrowed until the next call. */
+void store_set_log(struct store *store, const struct log_context *log);
 
 /* Connect if needed; 503 when the database cannot be reached. */
 bool store_connect(struct store *store, struct scim_error *err);
@@ -125,20 +133,42 @@ bool store_user_groups(struct store *store, const char *tenant_id,
 		       void *arg, struct scim_error *err);
 
 /*
- * Run a list query built by the caller, whose select list is
- * STORE_RESOURCE_COLUMNS. Rows come back in `rows` (an array of *nrows;
- * clear each, free the array).
+ * A list of users or groups (RFC 7644 3.4.2): those that match a filter, in
+ * a stable order (the id breaks every tie), one page of them, by index
+ * (startIndex) or by cursor (RFC 9865).
  */
-#define STORE_RESOURCE_COLUMNS \
-	"r.id, to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
-	"to_char(r.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
-	"r.version, r.doc"
-bool store_list(struct store *store, const struct sql_query *query,
-		struct stored_resource **rows, int *nrows, struct scim_error *err);
+struct store_list_request {
+	const struct resource_type_def *rt; /* resource_type_user or _group */
+	const struct filter_node *filter;   /* NULL: every resource */
+	const char *base_url;   /* what resources are rendered with, for filters
+				   on meta.location and the manager's $ref */
+	const char *sort_by;    /* an attribute path; NULL: by id */
+	bool descending;
+	bool cursor_paging;     /* by cursor; else by index from start_index */
+	const struct cursor *position; /* cursor paging: the page after it (or
+				   before it, when backward); NULL: the first */
+	long start_index;       /* index paging: the first row, from 1 */
+	long count;             /* rows wanted, 0 or more */
+};
 
-/* A single count query built by the caller (select count(*) ...). */
-bool store_count(struct store *store, const struct sql_query *query,
-		 long long *total, struct scim_error *err);
+struct store_list_page {
+	struct stored_resource *rows; /* in list order, each with its sort key */
+	int nrows;
+	bool more;         /* cursor paging: more rows past the page, read on
+			      in the page's direction */
+	long long total;   /* every resource the filter selects */
+};
+
+/*
+ * The page a list request asks for. 400 invalidValue for a sortBy that
+ * cannot be sorted by, 400 invalidFilter for a filter SQL cannot answer
+ * (filter_sql.h). The page is empty on failure; otherwise the caller
+ * clears it with store_list_page_clear().
+ */
+bool store_list(struct store *store, const char *tenant_id,
+		const struct store_list_request *req, struct store_list_page *page,
+		struct scim_error *err);
+void store_list_page_clear(struct store_list_page *page);
 
 /* Admin tool: run a file of migrations (the simple-query protocol). */
 bool store_exec_script(struct store *store, const char *sql, struct scim_error *err);

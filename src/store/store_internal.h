@@ -1,8 +1,9 @@
 /*
- * store_internal.h - what the store's files share (store.c: the connection
- * and what every table of resources does; store_users.c, store_groups.c:
- * their tables). Not for the rest of the
- * service: only the store calls libpq.
+ * store_internal.h - what the store's files share (store.c: the connection,
+ * statements and what every table of resources does; store_users.c,
+ * store_groups.c: their tables; store_list.c: lists, with filter_sql.c and
+ * sql_query.c). Not for the rest of the service: only the store calls
+ * libpq.
  *
  * A statement is declared once, static, next to the code that runs it; it is
  * prepared on first use on each connection. Results are owned by the caller
@@ -13,7 +14,15 @@
 
 #include <libpq-fe.h>
 
+#include "sql_query.h"
 #include "store.h"
+
+/* The columns of a resource in every query that returns one (the sort key
+ * of a list may follow): id, created, lastModified, version, document. */
+#define STORE_RESOURCE_COLUMNS \
+	"r.id, to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
+	"to_char(r.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
+	"r.version, r.doc"
 
 #define STORE_MAX_STATEMENTS 64
 
@@ -89,10 +98,10 @@ bool store_resource_delete(struct store *store, struct store_resource_table *tab
 			   const char *tenant_id, const char *id, struct scim_error *err);
 
 /* Row `i` of a result with STORE_RESOURCE_COLUMNS. */
-bool store_read_resource(PGresult *res, int i, struct stored_resource *out,
+bool store_read_resource(const struct store *store, PGresult *res, int i, struct stored_resource *out,
 			 struct scim_error *err);
 /* Exactly one row, else 404; clears res. */
-bool store_single_resource(PGresult *res, struct stored_resource *out,
+bool store_single_resource(const struct store *store, PGresult *res, struct stored_resource *out,
 			   struct scim_error *err);
 /* Compact JSON text of a document; malloc'd. */
 char *store_dump_doc(const json_t *doc);

@@ -1,6 +1,7 @@
 /*
  * auth.h - the bearer token (RFC 6750, token.h) checked on every request.
- * Tokens are never logged.
+ * Tokens are never logged. Arguments are borrowed; the tenant is copied
+ * into the caller's struct.
  */
 #ifndef SCIM_AUTH_H
 #define SCIM_AUTH_H

@@ -206,19 +206,19 @@ static void write_whole(const struct channel *ch, const char *head, size_t head_
 		channel_write(ch, body, body_len);
 }
 
-static int write_stream_failed(const struct channel *ch, const struct http_response *resp,
-			       const char *head, size_t head_len, const char *body,
-			       size_t body_len);
+static int write_stream_failed(const struct channel *ch, const struct log_context *log,
+			       const struct http_response *resp, const char *head,
+			       size_t head_len, const char *body, size_t body_len);
 
 /*
  * Send the response; returns the status sent. *cut_after becomes the
  * number of bytes sent when the response could not be completed (see
  * http_send_streamed()), else 0.
  */
-static int write_response(const struct channel *ch, const struct http_response *resp,
-			  size_t *cut_after)
+static int write_response(const struct channel *ch, const struct log_context *log,
+			  const struct http_response *resp, size_t *cut_after)
 {
-	struct http_output output = { .write = channel_write_fn, .out = (void *)ch };
+	struct http_output output = { .write = channel_write_fn, .out = (void *)ch, .log = log };
 	char head[2048];
 	char *body = NULL;
 	bool streaming = resp->stream.produce != NULL && resp->body != NULL;
@@ -254,7 +254,7 @@ static int write_response(const struct channel *ch, const struct http_response *
 		case HTTP_STREAM_SENT:
 			break;
 		case HTTP_STREAM_UNSENT:
-			status = write_stream_failed(ch, resp, head, (size_t)n, body, body_len);
+			status = write_stream_failed(ch, log, resp, head, (size_t)n, body, body_len);
 			break;
 		case HTTP_STREAM_CUT:
 			*cut_after = output.sent;
@@ -272,9 +272,9 @@ static int write_response(const struct channel *ch, const struct http_response *
  * queries): nothing was sent. A read answers with the error; a write,
  * already committed, with what it has, without the streamed member.
  */
-static int write_stream_failed(const struct channel *ch, const struct http_response *resp,
-			       const char *head, size_t head_len, const char *body,
-			       size_t body_len)
+static int write_stream_failed(const struct channel *ch, const struct log_context *log,
+			       const struct http_response *resp, const char *head,
+			       size_t head_len, const char *body, size_t body_len)
 {
 	struct http_response error = { 0 };
 	struct scim_error err;
@@ -282,7 +282,7 @@ static int write_stream_failed(const struct channel *ch, const struct http_respo
 	int status;
 
 	if (resp->stream.after_write) {
-		log_msg(LOG_WARNING, "%s could not be read: answered without them",
+		log_msg(log, LOG_WARNING, "%s could not be read: answered without them",
 			resp->stream.key);
 		write_whole(ch, head, head_len, body, body_len);
 		return resp->status;
@@ -292,9 +292,9 @@ static int write_stream_failed(const struct channel *ch, const struct http_respo
 		err = *resp->stream.error;
 	else
 		error_set(&err, 503, NULL, "the response could not be produced; try again later");
-	log_msg(LOG_WARNING, "%s could not be read: %s", resp->stream.key, err.detail);
+	log_msg(log, LOG_WARNING, "%s could not be read: %s", resp->stream.key, err.detail);
 	http_response_error(&error, &err);
-	status = write_response(ch, &error, &cut_after);
+	status = write_response(ch, log, &error, &cut_after);
 	http_response_clear(&error);
 	return status;
 }
@@ -314,6 +314,7 @@ static bool serve_one(const struct channel *ch, struct store *store,
 {
 	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
+	struct log_context log;
 	struct timespec start;
 	char outcome[96];
 	size_t cut_after;
@@ -321,18 +322,19 @@ static bool serve_one(const struct channel *ch, struct store *store,
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	read_request(ch, &req, settings);
-	log_set_context(req.request_id, NULL);
-	router_dispatch(&req, &resp, store, settings);
-	status = write_response(ch, &resp, &cut_after);
+	log_context_set(&log, req.request_id, NULL);
+	store_set_log(store, &log);
+	router_dispatch(&req, &resp, store, settings, &log);
+	status = write_response(ch, &log, &resp, &cut_after);
 	if (cut_after > 0)
 		snprintf(outcome, sizeof(outcome),
 			 "response cut short after %zu bytes: connection aborted", cut_after);
 	else
 		snprintf(outcome, sizeof(outcome), "%d", status);
-	log_msg(status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO,
+	log_msg(&log, status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO,
 		"%s %s -> %s (%.1f ms) from %s", req.method, req.path, outcome, elapsed_ms(&start),
 		req.client_address != NULL ? req.client_address : "an unknown address");
-	log_set_context(NULL, NULL);
+	store_set_log(store, NULL);
 	http_response_clear(&resp);
 	http_request_clear(&req);
 	return cut_after == 0;
@@ -344,7 +346,7 @@ int fcgi_front_run(struct store *store, const struct settings *settings)
 	struct channel ch = { 0 };
 
 	if (FCGX_Init() != 0) {
-		log_msg(LOG_ERROR, "FastCGI initialisation failed");
+		log_msg(NULL, LOG_ERROR, "FastCGI initialisation failed");
 		return 1;
 	}
 	if (FCGX_IsCGI()) {
@@ -354,7 +356,7 @@ int fcgi_front_run(struct store *store, const struct settings *settings)
 		return 0;
 	}
 	if (FCGX_InitRequest(&request, 0, 0) != 0) {
-		log_msg(LOG_ERROR, "FastCGI request initialisation failed");
+		log_msg(NULL, LOG_ERROR, "FastCGI request initialisation failed");
 		return 1;
 	}
 	ch.fcgi = &request;

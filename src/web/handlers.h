@@ -2,15 +2,20 @@
  * handlers.h - one function per SCIM operation, named resource_verb. Each
  * fills ctx->resp (status, body, Location, ETag) or sets ctx->err and
  * returns false; the router does authentication, transactions and error
- * rendering around them.
+ * rendering around them. Handlers see the request context (context.h), not
+ * the router.
+ *
+ * Ownership: what a handler puts in ctx->resp belongs to the response;
+ * functions returning json_t * return a new reference; other arguments are
+ * borrowed.
  */
 #ifndef SCIM_HANDLERS_H
 #define SCIM_HANDLERS_H
 
 #include <stdbool.h>
 
+#include "context.h"
 #include "resource.h"
-#include "router.h"
 
 /* Discovery (RFC 7644 section 4). */
 bool service_provider_config_get(struct request_context *ctx);
@@ -45,18 +50,21 @@ bool handler_respond(struct request_context *ctx, const struct resource_type_def
 		     int status, const struct stored_resource *row,
 		     handler_decorate_fn decorate);
 
-/* GET on a collection: filter, startIndex, count, as a ListResponse. */
+/* GET on a collection: filter, sortBy, sortOrder, startIndex or cursor,
+ * count, as a ListResponse. */
 bool handler_list(struct request_context *ctx, const struct resource_type_def *rt,
-		  const char *table, handler_decorate_fn decorate);
+		  handler_decorate_fn decorate);
 
-/* POST .search: the SearchRequest body run as `list` would run the same
- * query string (RFC 7644 3.4.3). */
-bool handler_search(struct request_context *ctx, bool (*list)(struct request_context *ctx));
+/* Query parameter `name` as an integer; `fallback` when absent; 400
+ * invalidValue when it is not an integer. */
+bool handler_query_integer(struct request_context *ctx, const char *name, long fallback,
+			   long *out);
 
-/* POST /.search across Users and Groups. */
-bool root_search(struct request_context *ctx);
+/* POST .search (RFC 7644 3.4.3): the SearchRequest body run as the same
+ * query string on /Users or /Groups, and on the root across both. */
 bool users_search(struct request_context *ctx);
 bool groups_search(struct request_context *ctx);
+bool root_search(struct request_context *ctx);
 /* After groups_list(): when the groups' members stream (ctx->resp has no
  * Resources then), write `resources` before the groups; for POST /.search,
  * which puts the users first. False when nothing streams. */

@@ -1,7 +1,7 @@
 /*
  * handlers_bulk.c - POST /Bulk (RFC 7644 section 3.7).
  *
- * Each operation runs as a request of its own (router_run_operation), in a
+ * Each operation runs as a request of its own (ctx->run_operation), in a
  * transaction of its own: a failing operation changes nothing and stops
  * nothing, until failOnErrors operations have failed. The answer lists the
  * operations that ran, in request order, each with its status, location
@@ -351,7 +351,7 @@ static void op_run(struct bulk *b, struct bulk_op *op, const char *method, const
 	req.query = NULL;
 	req.nquery = 0;
 	req.query_invalid = false;
-	router_run_operation(ctx, &req, &resp);
+	ctx->run_operation(ctx, &req, &resp);
 
 	if (resp.location != NULL)
 		location = strdup(resp.location);
@@ -665,7 +665,7 @@ bool bulk_post(struct request_context *ctx)
 		json_array_append(results, b.ops[i].result);
 		failed += !b.ops[i].ok;
 	}
-	log_msg(LOG_INFO, "bulk: %zu operations, %zu run, %ld failed", b.nops,
+	log_msg(ctx->log, LOG_INFO, "bulk: %zu operations, %zu run, %ld failed", b.nops,
 		json_array_size(results), failed);
 	ctx->resp->status = 200;
 	ctx->resp->body = json_pack("{s:[s], s:o}",

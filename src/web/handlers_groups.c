@@ -1,7 +1,7 @@
 /*
  * handlers_groups.c - /Groups (RFC 7644 section 3) with members in their own
  * table: a membership change costs work in proportion to the members named
- * (SCIM-NOTES section 1: Entra adds and removes members in batches on every
+ * (Entra adds and removes members in batches on every provisioning
  * cycle), and a group's members are streamed into the response as they
  * are read, never held in memory whole (http_send_streamed()).
  */
@@ -218,7 +218,7 @@ bool groups_list(struct request_context *ctx)
 {
 	struct group_stream *gs;
 
-	if (!handler_list(ctx, &resource_type_group, "groups", NULL))
+	if (!handler_list(ctx, &resource_type_group, NULL))
 		return false;
 	if (member_fields(ctx) == 0)
 		return true;
@@ -280,7 +280,7 @@ bool groups_create(struct request_context *ctx)
 	    !store_group_members_add(ctx->store, ctx->tenant.id, row.id, members, &added,
 				     &ctx->err))
 		goto done;
-	log_msg(LOG_INFO, "created group %s with %lld members", row.id, added);
+	log_msg(ctx->log, LOG_INFO, "created group %s with %lld members", row.id, added);
 	ok = respond_group(ctx, 201, &row);
 done:
 	stored_resource_clear(&row);
@@ -453,7 +453,7 @@ bool groups_patch(struct request_context *ctx)
 	    !save_group(ctx, &current, doc, changed > 0, &row))
 		goto done;
 	if (row.version != current.version)
-		log_msg(LOG_INFO, "updated group %s to version %lld (%lld membership changes)",
+		log_msg(ctx->log, LOG_INFO, "updated group %s to version %lld (%lld membership changes)",
 			row.id, row.version, changed);
 	/* Entra expects 204; the resource only when the client asks for parts. */
 	if ((attributes != NULL && *attributes) || (excluded != NULL && *excluded)) {
@@ -475,9 +475,4 @@ done:
 bool groups_delete(struct request_context *ctx)
 {
 	return handler_delete(ctx, store_group_get, store_group_delete, "group");
-}
-
-bool groups_search(struct request_context *ctx)
-{
-	return handler_search(ctx, groups_list);
 }

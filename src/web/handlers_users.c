@@ -1,6 +1,8 @@
 /*
  * handlers_users.c - /Users (RFC 7644 section 3), as Entra and Okta use it:
- * see SCIM-NOTES sections 1-4 for the requests these serve.
+ * lookups by userName or externalId, creates, PATCHes that disable and
+ * re-enable, deletes; with the enterprise extension and the groups a user
+ * is in.
  */
 #include "handlers.h"
 
@@ -10,7 +12,6 @@
 #include <string.h>
 
 #include "filter.h"
-#include "filter_sql.h"
 #include "log.h"
 #include "patch.h"
 #include "resource.h"
@@ -103,7 +104,7 @@ bool users_create(struct request_context *ctx)
 	ok = store_user_insert(ctx->store, ctx->tenant.id, doc, &row, &ctx->err);
 	json_decref(doc);
 	if (ok) {
-		log_msg(LOG_INFO, "created user %s", row.id);
+		log_msg(ctx->log, LOG_INFO, "created user %s", row.id);
 		ok = respond_resource(ctx, 201, &row);
 	}
 	stored_resource_clear(&row);
@@ -135,7 +136,7 @@ static bool save_user(struct request_context *ctx, struct stored_resource *curre
 		return respond_resource(ctx, 200, current);
 	ok = store_user_update(ctx->store, ctx->tenant.id, current->id, doc, &row, &ctx->err);
 	if (ok) {
-		log_msg(LOG_INFO, "updated user %s to version %lld", row.id, row.version);
+		log_msg(ctx->log, LOG_INFO, "updated user %s to version %lld", row.id, row.version);
 		ok = respond_resource(ctx, 200, &row);
 	}
 	stored_resource_clear(&row);
@@ -197,10 +198,5 @@ bool users_delete(struct request_context *ctx)
 
 bool users_list(struct request_context *ctx)
 {
-	return handler_list(ctx, &resource_type_user, "users", decorate_users);
-}
-
-bool users_search(struct request_context *ctx)
-{
-	return handler_search(ctx, users_list);
+	return handler_list(ctx, &resource_type_user, decorate_users);
 }

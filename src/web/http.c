@@ -128,11 +128,12 @@ struct spool {
 	FILE *file;   /* the rest; NULL while it fits in held */
 	size_t total;
 	bool failed;  /* the file could not be written */
+	const struct log_context *log;
 };
 
 static void spool_failed(struct spool *sp)
 {
-	log_msg(LOG_ERROR, "a response of more than %zu bytes cannot wait in a temporary file: %s",
+	log_msg(sp->log, LOG_ERROR, "a response of more than %zu bytes cannot wait in a temporary file: %s",
 		sp->total, strerror(errno));
 	sp->failed = true;
 }
@@ -183,7 +184,7 @@ static bool spool_send(struct spool *sp, struct http_output *output)
 		left -= n < left ? n : left;
 	}
 	if (left > 0) {
-		log_msg(LOG_ERROR, "the temporary file of a response cannot be read: %s",
+		log_msg(sp->log, LOG_ERROR, "the temporary file of a response cannot be read: %s",
 			ferror(sp->file) ? strerror(errno) : "it is shorter than written");
 		return false;
 	}
@@ -194,7 +195,7 @@ enum http_stream_outcome http_send_streamed(const struct http_response *resp, co
 					    size_t head_len, const char *body, size_t body_len,
 					    struct http_output *output)
 {
-	struct spool sp = { .held = malloc(HTTP_STREAM_HOLD) };
+	struct spool sp = { .held = malloc(HTTP_STREAM_HOLD), .log = output->log };
 	enum http_stream_outcome outcome = HTTP_STREAM_UNSENT;
 	char length[64];
 	bool ok;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "log.h"
 
 struct query_param {
 	char *name;  /* decoded */
@@ -79,6 +80,7 @@ struct http_output {
 	http_write_fn write;
 	void *out;
 	size_t sent;
+	const struct log_context *log; /* the request's, for failures */
 };
 
 enum http_stream_outcome {

@@ -55,7 +55,7 @@ static const struct route routes[] = {
 	{ "DELETE", "Groups", true, NULL, ROUTE_TENANT | ROUTE_WRITE, groups_delete },
 
 	/* Each operation of a bulk request runs in a transaction of its own
-	 * (router_run_operation), as RFC 7644 3.7 has them succeed or fail
+	 * (run_operation), as RFC 7644 3.7 has them succeed or fail
 	 * one by one. */
 	{ "POST", "Bulk", false, NULL, ROUTE_TENANT, bulk_post },
 
@@ -158,12 +158,17 @@ static void run_route(const struct route *route, struct request_context *ctx)
 	}
 }
 
-void router_run_operation(const struct request_context *parent, const struct http_request *req,
+/*
+ * One operation of a bulk request (run_operation_fn): routed like a request
+ * of its own. Only the routes that write take part (POST, PUT, PATCH,
+ * DELETE of Users and Groups).
+ */
+static void run_operation(const struct request_context *parent, const struct http_request *req,
 			  struct http_response *resp)
 {
 	struct request_context ctx = {
 		.req = req, .resp = resp, .store = parent->store, .settings = parent->settings,
-		.tenant = parent->tenant,
+		.log = parent->log, .tenant = parent->tenant, .run_operation = run_operation,
 	};
 	const struct route *route;
 	char id[256];
@@ -183,10 +188,12 @@ void router_run_operation(const struct request_context *parent, const struct htt
 }
 
 void router_dispatch(const struct http_request *req, struct http_response *resp,
-		     struct store *store, const struct settings *settings)
+		     struct store *store, const struct settings *settings,
+		     struct log_context *log)
 {
 	struct request_context ctx = {
-		.req = req, .resp = resp, .store = store, .settings = settings,
+		.req = req, .resp = resp, .store = store, .settings = settings, .log = log,
+		.run_operation = run_operation,
 	};
 	const struct route *route;
 	char id[256];
@@ -212,7 +219,7 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 			http_response_error(resp, &ctx.err);
 			return;
 		}
-		log_set_context(req->request_id, ctx.tenant.name);
+		log_context_set(log, req->request_id, ctx.tenant.name);
 	}
 	run_route(route, &ctx);
 }

@@ -29,7 +29,7 @@
 #include "resource.h"
 #include "schema.h"
 #include "sql_query.h"
-#include "store.h"
+#include "store_internal.h" /* STORE_RESOURCE_COLUMNS: the rows as the store reads them */
 
 #define BASE_URL "https://scim.example.com/scim/v2"
 #define MAX_SHOWN 5

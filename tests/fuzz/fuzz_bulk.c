@@ -3,8 +3,8 @@
  * operations, the graph of bulkId references, cycles broken by holding back
  * members, failOnErrors.
  *
- * The operations run through router_run_operation() defined here, in place
- * of the router and the database (router.c is not linked): a store of ids
+ * The operations run through run_operation() defined here, given to the
+ * handler in place of the router's and the database: a store of ids
  * in memory that creates, replaces, patches and deletes Users and Groups.
  * An operation fails with 400 when its data has a "fail" member, or names a
  * member that does not exist; so the input decides what fails.
@@ -26,7 +26,6 @@
 #include "handlers.h"
 #include "log.h"
 #include "resource.h"
-#include "router.h"
 
 #define BULK_ID_PREFIX "bulkId:"
 #define MAX_RESOURCES (BULK_MAX_OPERATIONS * 2)
@@ -116,7 +115,7 @@ static void respond_error(struct http_response *resp, int status, const char *de
 	http_response_error(resp, &err);
 }
 
-void router_run_operation(const struct request_context *parent, const struct http_request *req,
+static void run_operation(const struct request_context *parent, const struct http_request *req,
 			  struct http_response *resp)
 {
 	const char *path = req->path;
@@ -222,7 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.method = "POST", .path = "/Bulk", .base_url = "https://scim.example.com/scim/v2",
 	};
 	struct http_response resp = { 0 };
-	struct request_context ctx = { .req = &req, .resp = &resp, .settings = &settings };
+	struct request_context ctx = { .req = &req, .resp = &resp, .settings = &settings,
+					.run_operation = run_operation };
 	const json_t *results;
 	const json_t *result;
 	size_t i;

@@ -2,8 +2,8 @@
  * test_bulk.c - POST /Bulk (handlers_bulk.c) without a database: the order
  * its operations run in and their bulkId references, table-driven.
  *
- * The operations run through router_run_operation() defined here (router.c
- * is not linked): a POST gets 201 and a new id, any other operation 200 or
+ * The operations run through run_operation() defined here, in place of
+ * the router's: a POST gets 201 and a new id, any other operation 200 or
  * 204, and an operation whose data has a "fail" member 400. Each case is a
  * request (JSON with single quotes, unit_json()) and the status of each
  * operation in the answer. An operation that reaches the router with a
@@ -17,7 +17,6 @@
 
 #include "handlers.h"
 #include "log.h"
-#include "router.h"
 #include "unit.h"
 
 #define POST_USER(id, data) "{'method':'POST','path':'/Users','bulkId':'" id "','data':" data "}"
@@ -90,7 +89,7 @@ static bool unresolved(const json_t *v, bool is_value)
 	return false;
 }
 
-void router_run_operation(const struct request_context *parent, const struct http_request *req,
+static void run_operation(const struct request_context *parent, const struct http_request *req,
 			  struct http_response *resp)
 {
 	json_t *body = req->body ? json_loadb(req->body, req->body_len, 0, NULL) : NULL;
@@ -122,7 +121,8 @@ static void run_case(const struct bulk_case *c)
 		.method = "POST", .path = "/Bulk", .base_url = "https://scim.example.com/scim/v2",
 	};
 	struct http_response resp = { 0 };
-	struct request_context ctx = { .req = &req, .resp = &resp, .settings = &settings };
+	struct request_context ctx = { .req = &req, .resp = &resp, .settings = &settings,
+					.run_operation = run_operation };
 	json_t *operations = unit_json(c->operations);
 	json_t *body = json_pack("{s:o}", "Operations", operations);
 	const json_t *result;

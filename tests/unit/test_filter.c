@@ -62,7 +62,7 @@ static const struct parse_case parse_cases[] = {
 	{ "userName Eq \"john\"", "userName eq \"john\"" },
 	{ "Username eq \"john\"", "Username eq \"john\"" },
 
-	/* Entra (SCIM-NOTES 1-2). */
+	/* Entra ID's provisioning cycle. */
 	{ "userName eq \"Test_User_ab6490ee@testuser.com\"",
 	  "userName eq \"Test_User_ab6490ee@testuser.com\"" },
 	{ "externalId eq jyoung", "externalId eq \"jyoung\"" },
@@ -88,7 +88,7 @@ static const struct parse_case parse_cases[] = {
 	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber "
 	  "eq 701984" },
 	{ "displayName eq \"displayName\"", "displayName eq \"displayName\"" },
-	/* Okta (SCIM-NOTES 3). */
+	/* Okta's. */
 	{ "userName eq \"isaac.brock@example.com\"",
 	  "userName eq \"isaac.brock@example.com\"" },
 

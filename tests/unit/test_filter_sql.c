@@ -7,6 +7,7 @@
 
 #include "filter.h"
 #include "filter_sql.h"
+#include "store_internal.h"
 #include "unit.h"
 
 /*
@@ -77,8 +78,59 @@ static void test_sql_indexed(void)
 	}
 }
 
+/*
+ * A parameter past max_params marks the query broken rather than writing a
+ * placeholder, and the store refuses to run a broken query without asking
+ * the database (500, where an unreachable database would be 503). A filter
+ * that needs more values than there is room for is 400.
+ */
+static void test_too_many_params(void)
+{
+	struct store *store = store_new("host=/nonexistent connect_timeout=1");
+	const char *many = "userName eq \"a\" or userName eq \"b\" or userName eq \"c\" or "
+			   "userName eq \"d\"";
+	struct scim_error err;
+	struct filter_node *node;
+	struct sql_query q;
+
+	sql_query_init(&q);
+	q.max_params = 2;
+	sql_query_append(&q, "SELECT ");
+	sql_query_param(&q, "a");
+	sql_query_append(&q, ", ");
+	sql_query_param(&q, "b");
+	unit_check(!q.broken && strcmp(q.text, "SELECT $1, $2") == 0, "params within the limit",
+		   "broken %d, text %s", q.broken, q.text);
+	sql_query_append(&q, ", ");
+	sql_query_param(&q, "c");
+	unit_check(q.broken && q.nparams == 2 && strcmp(q.text, "SELECT $1, $2, ") == 0,
+		   "a param past the limit", "broken %d, %d params, text %s", q.broken, q.nparams,
+		   q.text);
+	unit_check(sql_query_add_param(&q, "d") == 0 && q.nparams == 2,
+		   "a broken query takes no param", "%d params", q.nparams);
+	error_clear(&err);
+	unit_check(store_exec_query(store, &q, &err) == NULL && err.status == 500,
+		   "a broken query is refused", "status %d: %s", err.status, err.detail);
+	sql_query_free(&q);
+
+	/* A filter needing more values than the query has room for. */
+	error_clear(&err);
+	node = filter_parse(many, strlen(many), &err);
+	if (unit_check(node != NULL, "a filter of many values", "parse failed: %s", err.detail)) {
+		sql_query_init(&q);
+		q.max_params = 3;
+		unit_check(!filter_sql(node, &resource_type_user, &q, &err) && err.status == 400 &&
+			   strstr(err.detail, "too many values") != NULL,
+			   "a filter with too many values", "status %d: %s", err.status, err.detail);
+		sql_query_free(&q);
+	}
+	filter_free(node);
+	store_free(store);
+}
+
 int main(void)
 {
 	test_sql_indexed();
+	test_too_many_params();
 	return unit_finish("filter_sql");
 }
