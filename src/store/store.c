@@ -597,20 +597,25 @@ void store_rollback(struct store *store)
 	PQclear(res);
 }
 
+void store_hash_text(const uint8_t hash[32], char text[STORE_HASH_TEXT_SIZE])
+{
+	text[0] = '\\';
+	text[1] = 'x';
+	sha256_hex(hash, text + 2);
+}
+
 bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 			      const char *client_address, struct tenant *out,
 			      struct scim_error *err)
 {
-	char hex[3 + 64];
+	char hex[STORE_HASH_TEXT_SIZE];
 	char token_id[24];
 	const char *params[2];
 	const char *touch[1];
 	PGresult *res;
 	bool stale;
 
-	hex[0] = '\\';
-	hex[1] = 'x';
-	sha256_hex(hash, hex + 2);
+	store_hash_text(hash, hex);
 	params[0] = hex;
 	params[1] = client_address;
 	res = store_exec(store, &token_authenticate, 2, params, err);
