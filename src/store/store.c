@@ -815,33 +815,3 @@ bool store_exec_script(struct store *store, const char *sql, struct scim_error *
 	PQclear(res);
 	return true;
 }
-
-bool store_exec_params(struct store *store, const char *sql, int nparams,
-		       const char *const *params, json_t **out, struct scim_error *err)
-{
-	PGresult *res;
-	json_t *rows;
-	json_t *row;
-	int i;
-	int j;
-
-	if (!store_connect(store, err))
-		return false;
-	res = check_result(store, PQexecParams(store->conn, sql, nparams, NULL, params,
-					       NULL, NULL, 0), err);
-	if (res == NULL)
-		return false;
-	if (out != NULL) {
-		rows = json_array();
-		for (i = 0; i < PQntuples(res); i++) {
-			row = json_array();
-			for (j = 0; j < PQnfields(res); j++)
-				json_array_append_new(row, PQgetisnull(res, i, j) ? json_null()
-						      : json_string(PQgetvalue(res, i, j)));
-			json_array_append_new(rows, row);
-		}
-		*out = rows;
-	}
-	PQclear(res);
-	return true;
-}

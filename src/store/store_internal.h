@@ -34,6 +34,9 @@ bool store_exec_rows(struct store *store, struct store_statement *stmt, int npar
 		     const char *const *params, store_row_fn fn, void *arg,
 		     struct scim_error *err);
 
+/* Run a file of statements (the simple-query protocol): a migration. */
+bool store_exec_script(struct store *store, const char *sql, struct scim_error *err);
+
 /* A token's SHA-256 as the text of a bytea, "\x" and 64 hex digits. */
 #define STORE_HASH_TEXT_SIZE (2 + 64 + 1)
 void store_hash_text(const uint8_t hash[32], char text[STORE_HASH_TEXT_SIZE]);
