@@ -21,8 +21,7 @@
 
 #include "token.h"
 #include "settings.h"
-#include "sha256.h"
-#include "store.h"
+#include "store_admin.h"
 
 #ifndef SCIM_SQL_DIR
 #define SCIM_SQL_DIR "sql"
@@ -46,12 +45,6 @@ static int fail(const struct scim_error *err)
 {
 	fprintf(stderr, "scimctl: %s\n", err->detail);
 	return 1;
-}
-
-static bool exec(struct store *store, const char *sql, int n, const char *const *params,
-		 json_t **rows, struct scim_error *err)
-{
-	return store_exec_params(store, sql, n, params, rows, err);
 }
 
 static char *read_file(const char *path)
@@ -93,23 +86,14 @@ static int cmd_migrate(struct store *store, const char *dir)
 	struct scim_error err = { 0 };
 	struct dirent **entries = NULL;
 	char path[4096];
-	char version[16];
-	const char *params[2];
-	json_t *rows = NULL;
 	char *sql;
-	int applied = 0;
+	bool applied;
+	int count = 0;
 	int n;
 	int i;
 	int status = 1;
 
-	if (!exec(store,
-		  "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		  " version integer PRIMARY KEY, name text NOT NULL,"
-		  " applied timestamptz NOT NULL DEFAULT now())", 0, NULL, NULL, &err) ||
-	    !exec(store, "COMMENT ON TABLE schema_migrations IS"
-		  " 'Migrations from sql/ applied to this database, by scimctl migrate.'",
-		  0, NULL, NULL, &err) ||
-	    !exec(store, "SELECT pg_advisory_lock(7243001)", 0, NULL, NULL, &err))
+	if (!store_migrations_lock(store, &err))
 		return fail(&err);
 	n = scandir(dir, &entries, is_migration, alphasort);
 	if (n < 0) {
@@ -117,40 +101,28 @@ static int cmd_migrate(struct store *store, const char *dir)
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		snprintf(version, sizeof(version), "%d", atoi(entries[i]->d_name));
-		params[0] = version;
-		params[1] = entries[i]->d_name;
-		if (!exec(store, "SELECT 1 FROM schema_migrations WHERE version = $1",
-			  1, params, &rows, &err))
+		if (!store_migration_applied(store, atoi(entries[i]->d_name), &applied, &err))
 			goto done;
-		if (json_array_size(rows) > 0) {
-			json_decref(rows);
-			rows = NULL;
+		if (applied)
 			continue;
-		}
-		json_decref(rows);
-		rows = NULL;
 		snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
 		sql = read_file(path);
 		if (sql == NULL) {
 			fprintf(stderr, "scimctl: cannot read %s\n", path);
 			goto done;
 		}
-		if (!store_begin(store, &err) || !store_exec_script(store, sql, &err) ||
-		    !exec(store, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-			  2, params, NULL, &err) ||
-		    !store_commit(store, &err)) {
+		if (!store_migration_apply(store, atoi(entries[i]->d_name), entries[i]->d_name, sql,
+					   &err)) {
 			free(sql);
-			store_rollback(store);
 			fprintf(stderr, "scimctl: migration %s failed\n", entries[i]->d_name);
 			goto done;
 		}
 		free(sql);
 		printf("applied %s\n", entries[i]->d_name);
-		applied++;
+		count++;
 	}
-	printf("database is up to date (%d migration%s applied now)\n", applied,
-	       applied == 1 ? "" : "s");
+	printf("database is up to date (%d migration%s applied now)\n", count,
+	       count == 1 ? "" : "s");
 	status = 0;
 done:
 	if (error_is_set(&err))
@@ -161,45 +133,28 @@ done:
 	return status;
 }
 
-static void print_rows(const json_t *rows, const char *header)
-{
-	const json_t *row;
-	const json_t *cell;
-	size_t i;
-	size_t j;
-
-	printf("%s\n", header);
-	json_array_foreach(rows, i, row) {
-		json_array_foreach(row, j, cell)
-			printf("%s%s", j ? "\t" : "", json_is_null(cell) ? "-" : json_string_value(cell));
-		printf("\n");
-	}
-}
-
 static int cmd_tenant(struct store *store, int argc, char **argv)
 {
 	struct scim_error err = { 0 };
-	const char *params[1];
-	json_t *rows = NULL;
+	struct store_tenant_row *rows;
+	char id[37];
+	int nrows;
+	int i;
 
 	if (argc == 2 && strcmp(argv[0], "add") == 0) {
-		params[0] = argv[1];
-		if (!exec(store, "INSERT INTO tenants (name) VALUES ($1) RETURNING tenant_id",
-			  1, params, &rows, &err))
+		if (!store_tenant_add(store, argv[1], id, &err))
 			return fail(&err);
-		printf("%s\n", json_string_value(json_array_get(json_array_get(rows, 0), 0)));
-		json_decref(rows);
+		printf("%s\n", id);
 		return 0;
 	}
 	if (argc == 1 && strcmp(argv[0], "list") == 0) {
-		if (!exec(store,
-			  "SELECT t.name, t.tenant_id, to_char(t.created, 'YYYY-MM-DD HH24:MI'),"
-			  " (SELECT count(*) FROM users u WHERE u.tenant_id = t.tenant_id),"
-			  " (SELECT count(*) FROM groups g WHERE g.tenant_id = t.tenant_id)"
-			  " FROM tenants t ORDER BY t.name", 0, NULL, &rows, &err))
+		if (!store_tenant_list(store, &rows, &nrows, &err))
 			return fail(&err);
-		print_rows(rows, "NAME\tTENANT ID\tCREATED\tUSERS\tGROUPS");
-		json_decref(rows);
+		printf("NAME\tTENANT ID\tCREATED\tUSERS\tGROUPS\n");
+		for (i = 0; i < nrows; i++)
+			printf("%s\t%s\t%s\t%lld\t%lld\n", rows[i].name, rows[i].id, rows[i].created,
+			       rows[i].users, rows[i].groups);
+		free(rows);
 		return 0;
 	}
 	return usage();
@@ -215,109 +170,111 @@ static void print_tenant_url(const char *base_url)
 			"set SCIM_BASE_URL to it, as for the workers, and it is shown here.\n");
 }
 
+/*
+ * The options of token add (argv[0] is the tenant): the title, and the
+ * networks the token may be used from, into `networks` (room for argc),
+ * `*nnetworks` of them, a little under 4 KiB in all. 0, or the exit status
+ * of a usage error.
+ */
+#define ALLOW_BYTES 4094
+static int token_options(int argc, char **argv, const char **title, const char **networks,
+			 int *nnetworks)
+{
+	size_t bytes = 0;
+	int i;
+
+	*title = NULL;
+	*nnetworks = 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--title") == 0 && i + 1 < argc) {
+			*title = argv[++i];
+		} else if (strcmp(argv[i], "--allow") == 0 && i + 1 < argc) {
+			/* One network each: the store refuses what it would
+			 * read as several. */
+			if (strpbrk(argv[i + 1], ",\"{}") != NULL) {
+				fprintf(stderr, "scimctl: --allow takes one network, e.g. 192.0.2.0/24\n");
+				return 2;
+			}
+			networks[(*nnetworks)++] = argv[++i];
+			bytes += strlen(argv[i]) + 1;
+			if (bytes >= ALLOW_BYTES)
+				return usage();
+		} else {
+			return usage();
+		}
+	}
+	return *title == NULL ? usage() : 0;
+}
+
 static int token_add(struct store *store, const struct settings *settings, int argc,
 		     char **argv)
 {
 	struct scim_error err = { 0 };
 	char token[TOKEN_LENGTH + 1];
 	uint8_t hash[32];
-	char hex[3 + 64];
-	char networks[4096] = "";
-	const char *title = NULL;
-	const char *params[4];
-	json_t *rows = NULL;
-	size_t used = 0;
-	int i;
+	const char *title;
+	const char **networks = calloc((size_t)argc, sizeof(*networks));
+	int nnetworks;
+	long long token_id;
+	int status;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--title") == 0 && i + 1 < argc) {
-			title = argv[++i];
-		} else if (strcmp(argv[i], "--allow") == 0 && i + 1 < argc) {
-			/* Collected as a PostgreSQL array literal of cidr values;
-			 * the cast rejects anything that is not a network. */
-			if (strchr(argv[i + 1], ',') || strchr(argv[i + 1], '"') ||
-			    strchr(argv[i + 1], '{') || strchr(argv[i + 1], '}')) {
-				fprintf(stderr, "scimctl: --allow takes one network, e.g. 192.0.2.0/24\n");
-				return 2;
-			}
-			used += (size_t)snprintf(networks + used, sizeof(networks) - used, "%s%s",
-						 used ? "," : "{", argv[++i]);
-			if (used >= sizeof(networks) - 2)
-				return usage();
-		} else {
-			return usage();
-		}
-	}
-	if (title == NULL)
-		return usage();
-	if (used)
-		strcat(networks, "}");
+	if (networks == NULL)
+		abort();
+	status = token_options(argc, argv, &title, networks, &nnetworks);
+	if (status != 0)
+		goto done;
+	status = 1;
 	if (!token_generate(token, hash)) {
 		fprintf(stderr, "scimctl: no randomness available\n");
-		return 1;
+		goto done;
 	}
-	hex[0] = '\\';
-	hex[1] = 'x';
-	sha256_hex(hash, hex + 2);
-	params[0] = argv[0];
-	params[1] = title;
-	params[2] = hex;
-	params[3] = used ? networks : NULL;
-	if (!exec(store,
-		  "INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks)"
-		  " SELECT tenant_id, $2, $3::bytea, $4::cidr[] FROM tenants WHERE name = $1"
-		  " RETURNING token_id", 4, params, &rows, &err))
-		return fail(&err);
-	if (json_array_size(rows) != 1) {
-		json_decref(rows);
-		fprintf(stderr, "scimctl: no tenant named \"%s\"\n", argv[0]);
-		return 1;
+	if (!store_token_add(store, argv[0], title, hash, networks, nnetworks, &token_id,
+			     &err)) {
+		fail(&err);
+		goto done;
 	}
 	print_tenant_url(settings->base_url);
-	fprintf(stderr, "Token %s for tenant \"%s\" (%s). It is shown only now: copy it into\n"
-		"the identity provider's Secret Token field.\n",
-		json_string_value(json_array_get(json_array_get(rows, 0), 0)), argv[0], title);
-	json_decref(rows);
+	fprintf(stderr, "Token %lld for tenant \"%s\" (%s). It is shown only now: copy it into\n"
+		"the identity provider's Secret Token field.\n", token_id, argv[0], title);
 	printf("%s\n", token);
-	return 0;
+	status = 0;
+done:
+	free(networks);
+	return status;
+}
+
+static void print_tokens(const struct store_token_row *rows, int nrows)
+{
+	int i;
+
+	printf("ID\tTENANT\tTITLE\tCREATED\tLAST USED\tALLOWED FROM\tSTATUS\n");
+	for (i = 0; i < nrows; i++)
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", rows[i].id, rows[i].tenant,
+		       rows[i].title, rows[i].created,
+		       rows[i].last_used ? rows[i].last_used : "never",
+		       rows[i].networks ? rows[i].networks : "any",
+		       rows[i].revoked ? "revoked" : "valid");
 }
 
 static int cmd_token(struct store *store, const struct settings *settings, int argc,
 		     char **argv)
 {
 	struct scim_error err = { 0 };
-	const char *params[1];
-	json_t *rows = NULL;
+	struct store_token_row *rows;
+	int nrows;
 
 	if (argc >= 2 && strcmp(argv[0], "add") == 0)
 		return token_add(store, settings, argc - 1, argv + 1);
 	if ((argc == 1 || argc == 2) && strcmp(argv[0], "list") == 0) {
-		params[0] = argc == 2 ? argv[1] : NULL;
-		if (!exec(store,
-			  "SELECT k.token_id::text, n.name, k.title,"
-			  " to_char(k.created, 'YYYY-MM-DD HH24:MI'),"
-			  " coalesce(to_char(k.last_used, 'YYYY-MM-DD HH24:MI'), 'never'),"
-			  " coalesce(array_to_string(k.allowed_networks, ' '), 'any'),"
-			  " CASE WHEN k.revoked IS NULL THEN 'valid' ELSE 'revoked' END"
-			  " FROM tokens k JOIN tenants n USING (tenant_id)"
-			  " WHERE $1::text IS NULL OR n.name = $1 ORDER BY k.token_id",
-			  1, params, &rows, &err))
+		if (!store_token_list(store, argc == 2 ? argv[1] : NULL, &rows, &nrows, &err))
 			return fail(&err);
-		print_rows(rows, "ID\tTENANT\tTITLE\tCREATED\tLAST USED\tALLOWED FROM\tSTATUS");
-		json_decref(rows);
+		print_tokens(rows, nrows);
+		free(rows);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[0], "revoke") == 0) {
-		params[0] = argv[1];
-		if (!exec(store, "UPDATE tokens SET revoked = now() WHERE token_id = $1::bigint"
-			  " AND revoked IS NULL RETURNING token_id", 1, params, &rows, &err))
+		if (!store_token_revoke(store, argv[1], &err))
 			return fail(&err);
-		if (json_array_size(rows) != 1) {
-			json_decref(rows);
-			fprintf(stderr, "scimctl: no valid token %s\n", argv[1]);
-			return 1;
-		}
-		json_decref(rows);
 		printf("revoked token %s\n", argv[1]);
 		return 0;
 	}

@@ -612,20 +612,25 @@ void store_rollback(struct store *store)
 	PQclear(res);
 }
 
+void store_hash_text(const uint8_t hash[32], char text[STORE_HASH_TEXT_SIZE])
+{
+	text[0] = '\\';
+	text[1] = 'x';
+	sha256_hex(hash, text + 2);
+}
+
 bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 			      const char *client_address, struct tenant *out,
 			      struct scim_error *err)
 {
-	char hex[3 + 64];
+	char hex[STORE_HASH_TEXT_SIZE];
 	char token_id[24];
 	const char *params[2];
 	const char *touch[1];
 	PGresult *res;
 	bool stale;
 
-	hex[0] = '\\';
-	hex[1] = 'x';
-	sha256_hex(hash, hex + 2);
+	store_hash_text(hash, hex);
 	params[0] = hex;
 	params[1] = client_address;
 	res = store_exec(store, &token_authenticate, 2, params, err);
@@ -781,36 +786,6 @@ bool store_exec_script(struct store *store, const char *sql, struct scim_error *
 
 	if (res == NULL)
 		return false;
-	PQclear(res);
-	return true;
-}
-
-bool store_exec_params(struct store *store, const char *sql, int nparams,
-		       const char *const *params, json_t **out, struct scim_error *err)
-{
-	PGresult *res;
-	json_t *rows;
-	json_t *row;
-	int i;
-	int j;
-
-	if (!store_connect(store, err))
-		return false;
-	res = check_result(store, PQexecParams(store->conn, sql, nparams, NULL, params,
-					       NULL, NULL, 0), err);
-	if (res == NULL)
-		return false;
-	if (out != NULL) {
-		rows = json_array();
-		for (i = 0; i < PQntuples(res); i++) {
-			row = json_array();
-			for (j = 0; j < PQnfields(res); j++)
-				json_array_append_new(row, PQgetisnull(res, i, j) ? json_null()
-						      : json_string(PQgetvalue(res, i, j)));
-			json_array_append_new(rows, row);
-		}
-		*out = rows;
-	}
 	PQclear(res);
 	return true;
 }

@@ -170,12 +170,4 @@ bool store_list(struct store *store, const char *tenant_id,
 		struct scim_error *err);
 void store_list_page_clear(struct store_list_page *page);
 
-/* Admin tool: run a file of migrations (the simple-query protocol). */
-bool store_exec_script(struct store *store, const char *sql, struct scim_error *err);
-
-/* Admin tool: run one parameterized statement, printing nothing; `out`, when
- * given, receives the rows as a JSON array of arrays of strings (NULL as null). */
-bool store_exec_params(struct store *store, const char *sql, int nparams,
-		       const char *const *params, json_t **out, struct scim_error *err);
-
 #endif

@@ -2,8 +2,8 @@
  * store_internal.h - what the store's files share (store.c: the connection,
  * statements and what every table of resources does; store_users.c,
  * store_groups.c: their tables; store_list.c: lists, with filter_sql.c and
- * sql_query.c). Not for the rest of the service: only the store calls
- * libpq.
+ * sql_query.c; store_admin.c: what scimctl does). Not for the rest of the
+ * service: only the store calls libpq.
  *
  * A statement is declared once, static, next to the code that runs it; it is
  * prepared on first use on each connection. Results are owned by the caller
@@ -42,6 +42,13 @@ typedef void (*store_row_fn)(void *arg, const PGresult *row);
 bool store_exec_rows(struct store *store, struct store_statement *stmt, int nparams,
 		     const char *const *params, store_row_fn fn, void *arg,
 		     struct scim_error *err);
+
+/* Run a file of statements (the simple-query protocol): a migration. */
+bool store_exec_script(struct store *store, const char *sql, struct scim_error *err);
+
+/* A token's SHA-256 as the text of a bytea, "\x" and 64 hex digits. */
+#define STORE_HASH_TEXT_SIZE (2 + 64 + 1)
+void store_hash_text(const uint8_t hash[32], char text[STORE_HASH_TEXT_SIZE]);
 
 /*
  * A table of resources (users, groups), by its statements. Each takes the
