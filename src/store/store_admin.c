@@ -116,9 +116,10 @@ static void *list(struct store *store, struct store_statement *stmt, int nparams
 
 bool store_migrations_lock(struct store *store, struct scim_error *err)
 {
-	return run(store, &migrations_create, 0, NULL, err) &&
-	       run(store, &migrations_comment, 0, NULL, err) &&
-	       run(store, &migrations_lock, 0, NULL, err);
+	/* The lock first: two first runs would both create the table. */
+	return run(store, &migrations_lock, 0, NULL, err) &&
+	       run(store, &migrations_create, 0, NULL, err) &&
+	       run(store, &migrations_comment, 0, NULL, err);
 }
 
 bool store_migration_applied(struct store *store, int version, bool *applied,

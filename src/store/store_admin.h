@@ -20,9 +20,10 @@
 
 /*
  * Migrations: each file of sql/ is applied once, in its own transaction, and
- * recorded in schema_migrations. store_migrations_lock() creates that table
- * when it is missing, then waits for the migration lock (a PostgreSQL
- * advisory lock), which this store's connection holds until it closes:
+ * recorded in schema_migrations. store_migrations_lock() waits for the
+ * migration lock (a PostgreSQL advisory lock), which this store's
+ * connection holds until it closes, then creates that table when it is
+ * missing:
  * runs of scimctl migrate from several hosts apply one after another.
  */
 bool store_migrations_lock(struct store *store, struct scim_error *err);
