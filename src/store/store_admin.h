@@ -23,8 +23,8 @@
  * recorded in schema_migrations. store_migrations_lock() waits for the
  * migration lock (a PostgreSQL advisory lock), which this store's
  * connection holds until it closes, then creates that table when it is
- * missing:
- * runs of scimctl migrate from several hosts apply one after another.
+ * missing: runs of scimctl migrate from several hosts apply one after
+ * another.
  */
 bool store_migrations_lock(struct store *store, struct scim_error *err);
 /* Whether migration `version` is recorded as applied. */
