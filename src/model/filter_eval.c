@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "datetime.h"
+#include "resource.h"
 
 struct eval {
 	const struct resource_type_def *rt;  /* resource mode */
@@ -46,24 +47,6 @@ static const struct attr_def schemas_attr = {
 };
 
 /* ---- JSON access ---- */
-
-/* A member of an object by name, ignoring case (RFC 7643 2.1). */
-static const json_t *get_member(const json_t *object, const char *name)
-{
-	const char *key;
-	json_t *value;
-
-	if (!json_is_object(object))
-		return NULL;
-	value = json_object_get(object, name);
-	if (value != NULL)
-		return value;
-	json_object_foreach((json_t *)object, key, value) {
-		if (strcasecmp(key, name) == 0)
-			return value;
-	}
-	return NULL;
-}
 
 /* pr: not null, not an empty string, array or object. */
 static bool value_present(const json_t *v)
@@ -142,6 +125,27 @@ static bool text_equal_at(const char *hay, size_t at, const char *needle,
 	return true;
 }
 
+/* Whether a comparison result (<0, 0, >0) satisfies an ordering operator. */
+static bool ordering_matches(enum filter_op op, int cmp)
+{
+	switch (op) {
+	case FILTER_EQ:
+		return cmp == 0;
+	case FILTER_NE:
+		return cmp != 0;
+	case FILTER_GT:
+		return cmp > 0;
+	case FILTER_GE:
+		return cmp >= 0;
+	case FILTER_LT:
+		return cmp < 0;
+	case FILTER_LE:
+		return cmp <= 0;
+	default:
+		return false;
+	}
+}
+
 static bool text_matches(const struct comparison *c, const char *s, size_t len)
 {
 	size_t i;
@@ -166,42 +170,7 @@ static bool text_matches(const struct comparison *c, const char *s, size_t len)
 		break;
 	}
 	cmp = filter_text_compare(s, len, c->text, c->text_len, c->case_exact);
-	switch (c->op) {
-	case FILTER_EQ:
-		return cmp == 0;
-	case FILTER_NE:
-		return cmp != 0;
-	case FILTER_GT:
-		return cmp > 0;
-	case FILTER_GE:
-		return cmp >= 0;
-	case FILTER_LT:
-		return cmp < 0;
-	case FILTER_LE:
-		return cmp <= 0;
-	default:
-		return false;
-	}
-}
-
-static bool ordering_matches(enum filter_op op, int cmp)
-{
-	switch (op) {
-	case FILTER_EQ:
-		return cmp == 0;
-	case FILTER_NE:
-		return cmp != 0;
-	case FILTER_GT:
-		return cmp > 0;
-	case FILTER_GE:
-		return cmp >= 0;
-	case FILTER_LT:
-		return cmp < 0;
-	case FILTER_LE:
-		return cmp <= 0;
-	default:
-		return false;
-	}
+	return ordering_matches(c->op, cmp);
 }
 
 /* ---- one value ---- */
@@ -305,9 +274,9 @@ static bool attribute_matches(const struct comparison *c, const json_t *v,
 	if (key == NULL)
 		return any_matches(c, v);
 	if (!json_is_array(v))
-		return any_matches(c, get_member(v, key));
+		return any_matches(c, resource_get_ci(v, key));
 	json_array_foreach(v, i, e)
-		if (any_matches(c, get_member(e, key)))
+		if (any_matches(c, resource_get_ci(e, key)))
 			return true;
 	return false;
 }
@@ -483,14 +452,14 @@ static bool eval_compare_resource(struct eval *ev, const struct filter_node *nod
 	if (path->urn == NULL && path->sub == NULL &&
 	    strcasecmp(path->attr, "schemas") == 0)
 		return compare_run(ev, node, path, &schemas_attr, NULL,
-				   get_member(doc, "schemas"), out);
+				   resource_get_ci(doc, "schemas"), out);
 	if (!schema_resolve(ev->rt, path->urn, path->attr, path->sub, &ap))
 		return eval_fail_attr(ev, path, "unknown attribute");
 	/* Extension attributes live in an object named by the URN. */
 	if (ap.schema != NULL && ap.schema != ev->rt->core)
-		container = get_member(doc, ap.schema->urn);
+		container = resource_get_ci(doc, ap.schema->urn);
 	return compare_run(ev, node, path, ap.attr, ap.sub,
-			   get_member(container, ap.attr->name), out);
+			   resource_get_ci(container, ap.attr->name), out);
 }
 
 /* A sub-attribute of the element of attribute ev->element_attr. */
@@ -520,7 +489,7 @@ static bool eval_compare_element(struct eval *ev, const struct filter_node *node
 	if (!resolve_in_element(ev, &node->path, &def))
 		return false;
 	return compare_run(ev, node, &node->path, def, NULL,
-			   get_member(element, def->name), out);
+			   resource_get_ci(element, def->name), out);
 }
 
 /* ---- the tree ---- */
@@ -554,8 +523,8 @@ static bool eval_value_path(struct eval *ev, const struct filter_node *node,
 		return eval_fail_attr(ev, &node->path,
 				      "a value filter needs a complex attribute, not");
 	if (ap.schema != NULL && ap.schema != ev->rt->core)
-		container = get_member(doc, ap.schema->urn);
-	value = get_member(container, ap.attr->name);
+		container = resource_get_ci(doc, ap.schema->urn);
+	value = resource_get_ci(container, ap.attr->name);
 
 	inner = *ev;
 	inner.element_attr = ap.attr;
