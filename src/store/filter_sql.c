@@ -81,7 +81,7 @@ struct translation {
 	bool in_element;
 	const char *element;
 	const struct attr_def *element_attr;
-	/* Set by translate(): an index narrows the node's rows (handler_list
+	/* Set by translate(): an index narrows the node's rows (store_list
 	 * plans such a filter before its order and page). */
 	bool indexed;
 };

@@ -11,7 +11,7 @@
 #include "unit.h"
 
 /*
- * filter_sql's `indexed`: handler_list plans such a filter before its order
+ * filter_sql's `indexed`: store_list() plans such a filter before its order
  * and page, so it must hold only when an index narrows the rows, and hold
  * for the lookups Entra and Okta make.
  */
