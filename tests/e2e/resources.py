@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 
 from harness import (ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, USER_SCHEMA,
-                     expect_scim_json, expect_status, q)
+                     expect_error, expect_scim_json, expect_status, q)
 
 # The schema Entra adds to the groups it creates.
 ADSCIM_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
@@ -31,10 +31,11 @@ def user_body(ctx, prefix="user", **attributes):
     return body
 
 
-def entra_user_body(ctx):
-    """Entra's create body (SCIM-NOTES section 1), with unique names."""
+def entra_user_body(ctx, **attributes):
+    """Entra's create body (SCIM-NOTES section 1), with unique names;
+    attributes are added, or replace those."""
     tag = uuid.uuid4().hex[:8]
-    return {
+    body = {
         "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA],
         "externalId": str(uuid.uuid4()),
         "userName": ctx.unique("Test_User_" + tag) + "@testuser.com",
@@ -46,6 +47,8 @@ def entra_user_body(ctx):
                  "familyName": "familyName", "givenName": "givenName"},
         "roles": [],
     }
+    body.update(attributes)
+    return body
 
 
 def entra_group_body(ctx, name=None, members=None, external_id=None):
@@ -67,18 +70,21 @@ def patch_body(*operations):
 
 # --- requests -----------------------------------------------------------------
 
+def post_created(client, path, body, msg=""):
+    """POST body to path ("/Users"): 201 with SCIM JSON. Returns the
+    Response, for the tests that read its headers too."""
+    msg = msg or "POST " + path
+    return expect_scim_json(expect_status(client.post(path, body), 201, msg), msg)
+
+
 def create_user(client, body):
     """POST body to /Users: 201 with SCIM JSON. Returns the user."""
-    r = client.post("/Users", body)
-    expect_status(r, 201, "create %r" % body.get("userName"))
-    return expect_scim_json(r, "POST /Users").json
+    return post_created(client, "/Users", body, "create %r" % body.get("userName")).json
 
 
 def create_group(client, body):
     """POST body to /Groups: 201 with SCIM JSON. Returns the group."""
-    r = client.post("/Groups", body)
-    expect_status(r, 201, "create group %r" % body.get("displayName"))
-    return expect_scim_json(r, "POST /Groups").json
+    return post_created(client, "/Groups", body, "create group %r" % body.get("displayName")).json
 
 
 def _get(client, path, rid, query):
@@ -148,6 +154,14 @@ def search_users(client, filt, extra=""):
 def search_groups(client, filt, extra=""):
     """list_resources of /Groups with this filter (and extra parameters)."""
     return list_resources(client, "/Groups?filter=" + q(filt) + extra, "filter %s" % filt)
+
+
+def expect_unknown_member(resp, member):
+    """The answer to a request that names member, which the tenant does not
+    have: 400 invalidValue, whose detail names it. Returns the error body."""
+    err = expect_error(resp, 400, "invalidValue")
+    assert member in (err.get("detail") or ""), "expected the detail to name %s, got %r" % (member, err)
+    return err
 
 
 # --- what comes back ----------------------------------------------------------

@@ -10,7 +10,7 @@ import uuid
 
 from harness import (ERROR_SCHEMA, PATCH_SCHEMA, SCIM_CONTENT_TYPE, USER_SCHEMA, expect_error,
                      expect_scim_json, expect_status, q)
-from resources import create_user, patch_body, user_body
+from resources import create_user, patch_body, post_created, user_body
 
 
 def _user(ctx, **extra):
@@ -72,15 +72,22 @@ def test_json_not_an_object_is_400(ctx):
     assert _count(c) == 1, "expected no user created from non-object JSON"
 
 
+def _refused_in_post_and_patch(c, u, name, bad, what):
+    """bad, bytes inside a JSON string, is a 400 in the userName of a POST
+    (name, then bad) and in the displayName of a PATCH of u."""
+    data = b'{"schemas":["%s"],"userName":"%s%s"}' % (USER_SCHEMA.encode(), name.encode(), bad)
+    _error(_send(c, "POST", "/Users", data), 400, None, "POST with " + what)
+    patch = (b'{"schemas":["%s"],"Operations":[{"op":"replace","path":"displayName","value":"x%s"}]}'
+             % (PATCH_SCHEMA.encode(), bad))
+    _error(_send(c, "PATCH", "/Users/" + u["id"], patch), 400, None, "PATCH with " + what)
+
+
 def test_invalid_utf8_is_400(ctx):
     c = ctx.new_tenant()
     u = create_user(c, _user(ctx))
     name = ctx.unique("utf8")
     for bad in (b"\xff\xfe", b"\xc3\x28", b"\xed\xa0\x80", b"\xe2\x82"):
-        data = b'{"schemas":["' + USER_SCHEMA.encode() + b'"],"userName":"' + name.encode() + bad + b'"}'
-        _error(_send(c, "POST", "/Users", data), 400, None, "POST with bytes %r" % bad)
-        patch = b'{"schemas":["' + PATCH_SCHEMA.encode() + b'"],"Operations":[{"op":"replace","path":"displayName","value":"x' + bad + b'"}]}'
-        _error(_send(c, "PATCH", "/Users/" + u["id"], patch), 400, None, "PATCH with bytes %r" % bad)
+        _refused_in_post_and_patch(c, u, name, bad, "bytes %r" % bad)
     _unchanged(c, u, "invalid UTF-8")
     assert _count(c) == 1, "expected no user created from invalid UTF-8"
 
@@ -90,11 +97,7 @@ def test_nul_and_lone_surrogate_escapes_are_400(ctx):
     c = ctx.new_tenant()
     u = create_user(c, _user(ctx))
     for escape in ("\\u0000", "\\ud800"):
-        data = ('{"schemas":["%s"],"userName":"%s%s"}' % (USER_SCHEMA, ctx.unique("esc"), escape)).encode()
-        _error(_send(c, "POST", "/Users", data), 400, None, "POST with %s" % escape)
-        patch = ('{"schemas":["%s"],"Operations":[{"op":"replace","path":"displayName","value":"x%s"}]}'
-                 % (PATCH_SCHEMA, escape)).encode()
-        _error(_send(c, "PATCH", "/Users/" + u["id"], patch), 400, None, "PATCH with %s" % escape)
+        _refused_in_post_and_patch(c, u, ctx.unique("esc"), escape.encode(), escape)
     _unchanged(c, u, "NUL and surrogate escapes")
     assert _count(c) == 1, "expected no user created"
 
@@ -138,10 +141,7 @@ def test_unknown_attributes_and_schemas_are_ignored(ctx):
                  "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User"])
     body[custom] = {"badgeNumber": "17"}
     body["name"]["middleNameX"] = "m"
-    r = c.post("/Users", body)
-    expect_status(r, 201, "POST with unknown attributes and schema URNs")
-    expect_scim_json(r)
-    u = r.json
+    u = post_created(c, "/Users", body, "POST with unknown attributes and schema URNs").json
     for key in ("fooBar", "nickNameX", custom):
         assert key not in u, "expected unknown %r not returned, got %r" % (key, u.get(key))
     assert "middleNameX" not in u.get("name", {}), "expected unknown name.middleNameX dropped, got %r" % u["name"]

@@ -5,7 +5,7 @@ import uuid
 
 from harness import (ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, expect_error, expect_scim_json,
                      expect_status, q)
-from resources import create_user, get_user, is_int, list_resources
+from resources import create_user, get_user, is_int, list_resources, post_created
 
 PASSWORD = "1mz050nq-Secret"
 
@@ -97,9 +97,7 @@ def test_paging_is_stable_without_repeats(ctx):
 def test_create_with_password_and_groups_never_returns_password(ctx):
     c = ctx.new_tenant()
     body = _okta_user(ctx)
-    r = c.post("/Users", body)
-    expect_status(r, 201, "Okta create with password and groups []")
-    expect_scim_json(r)
+    r = post_created(c, "/Users", body, "Okta create with password and groups []")
     assert not _has_key(r.json, "password") and PASSWORD.encode() not in r.body, \
         "expected no password in the POST response, got %r" % r.text[:500]
     assert r.json.get("userName") == body["userName"], "expected the user created, got %r" % r.json

@@ -11,8 +11,8 @@ import uuid
 
 from harness import (ENTERPRISE_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expect_error, expect_scim_json,
                      expect_status, q)
-from resources import (create_user, entra_user_body, get_user, patch_user, resource_ids, search_users,
-                       timestamp)
+from resources import (create_user, entra_user_body, get_user, patch_user, post_created, resource_ids,
+                       search_users, timestamp)
 
 
 def _work_emails(user):
@@ -21,22 +21,23 @@ def _work_emails(user):
 
 # --- Test Connection --------------------------------------------------------
 
-def test_test_connection_username_random_guid(ctx):
-    r = ctx.client.get("/Users?filter=" + q('userName eq "%s"' % uuid.uuid4()))
-    expect_status(r, 200, "Entra Test Connection")
+def _test_connection(ctx, attribute, what):
+    """Entra's Test Connection: a lookup by attribute of a random guid is
+    exactly an empty ListResponse."""
+    r = ctx.client.get("/Users?filter=" + q('%s eq "%s"' % (attribute, uuid.uuid4())))
+    expect_status(r, 200, what)
     expect_scim_json(r)
     expected = {"schemas": [LIST_SCHEMA], "totalResults": 0, "Resources": [],
                 "startIndex": 1, "itemsPerPage": 0}
     assert r.json == expected, "expected exactly %r, got %r" % (expected, r.json)
+
+
+def test_test_connection_username_random_guid(ctx):
+    _test_connection(ctx, "userName", "Entra Test Connection")
 
 
 def test_test_connection_external_id_random_guid(ctx):
-    r = ctx.client.get("/Users?filter=" + q('externalId eq "%s"' % uuid.uuid4()))
-    expect_status(r, 200, "Entra Test Connection with externalId")
-    expect_scim_json(r)
-    expected = {"schemas": [LIST_SCHEMA], "totalResults": 0, "Resources": [],
-                "startIndex": 1, "itemsPerPage": 0}
-    assert r.json == expected, "expected exactly %r, got %r" % (expected, r.json)
+    _test_connection(ctx, "externalId", "Entra Test Connection with externalId")
 
 
 # --- create -------------------------------------------------------------------
@@ -44,9 +45,7 @@ def test_test_connection_external_id_random_guid(ctx):
 def test_create_entra_user(ctx):
     c = ctx.new_tenant()
     body = entra_user_body(ctx)
-    r = c.post("/Users", body)
-    expect_status(r, 201, "POST the Entra body")
-    expect_scim_json(r)
+    r = post_created(c, "/Users", body, "POST the Entra body")
     u = r.json
     assert isinstance(u.get("id"), str) and u["id"], "expected a string id, got %r" % u.get("id")
     assert USER_SCHEMA in u.get("schemas", []), "expected the User schema in schemas, got %r" % u.get("schemas")
@@ -142,9 +141,7 @@ def test_filter_display_name_eq(ctx):
 def test_filter_active_eq(ctx):
     c = ctx.new_tenant()
     on = create_user(c, entra_user_body(ctx))
-    body = entra_user_body(ctx)
-    body["active"] = False
-    off = create_user(c, body)
+    off = create_user(c, entra_user_body(ctx, active=False))
     found = search_users(c, "active eq false")
     assert resource_ids(found) == [off["id"]], "expected active eq false to find only %s, got %r" % (off["id"], found)
     found = search_users(c, "active eq true")
@@ -155,9 +152,7 @@ def test_filter_and_or_parentheses(ctx):
     c = ctx.new_tenant()
     a = create_user(c, entra_user_body(ctx))
     b = create_user(c, entra_user_body(ctx))
-    body = entra_user_body(ctx)
-    body["active"] = False
-    d = create_user(c, body)
+    d = create_user(c, entra_user_body(ctx, active=False))
 
     filt = 'userName eq "%s" or userName eq "%s"' % (a["userName"], d["userName"])
     found = search_users(c, filt)
@@ -183,9 +178,7 @@ def test_filter_username_starts_with(ctx):
     prefix = "sw" + uuid.uuid4().hex[:10]
     wanted = []
     for i in range(2):
-        body = entra_user_body(ctx)
-        body["userName"] = "%s-%d@testuser.com" % (prefix, i)
-        wanted.append(create_user(c, body)["id"])
+        wanted.append(create_user(c, entra_user_body(ctx, userName="%s-%d@testuser.com" % (prefix, i)))["id"])
     create_user(c, entra_user_body(ctx))
     found = search_users(c, 'userName sw "%s"' % prefix)
     assert sorted(resource_ids(found)) == sorted(wanted), \
@@ -214,12 +207,8 @@ def test_filter_plus_in_the_query_is_a_space(ctx):
     # RFC 7644 / HTML forms: "+" in a query string decodes to a space, "%2B" to "+".
     c = ctx.new_tenant()
     tag = uuid.uuid4().hex[:8]
-    body = entra_user_body(ctx)
-    body["userName"] = "plus %s@testuser.com" % tag
-    u = create_user(c, body)
-    body = entra_user_body(ctx)
-    body["userName"] = "plus+%s@testuser.com" % tag
-    v = create_user(c, body)
+    u = create_user(c, entra_user_body(ctx, userName="plus %s@testuser.com" % tag))
+    v = create_user(c, entra_user_body(ctx, userName="plus+%s@testuser.com" % tag))
     for raw, want in (("userName+eq+%%22plus+%s@testuser.com%%22" % tag, u),
                       ("userName%%20eq%%20%%22plus%%20%s@testuser.com%%22" % tag, u),
                       ("userName+eq+%%22plus%%2B%s@testuser.com%%22" % tag, v)):
@@ -257,9 +246,7 @@ def test_patch_entra_body(ctx):
 
 def test_patch_op_names_any_case(ctx):
     c = ctx.new_tenant()
-    body = entra_user_body(ctx)
-    body["displayName"] = "to be removed"
-    u = create_user(c, body)
+    u = create_user(c, entra_user_body(ctx, displayName="to be removed"))
     p = patch_user(c, u["id"], {"op": "Add", "path": "title", "value": "Engineer"},
                    {"op": "REPLACE", "path": "nickName", "value": "nick"},
                    {"op": "Remove", "path": "displayName"}).json
@@ -282,9 +269,7 @@ def test_patch_create_on_absent_work_email(ctx):
 
 def test_patch_create_on_absent_keeps_other_emails(ctx):
     c = ctx.new_tenant()
-    body = entra_user_body(ctx)
-    body["emails"] = [{"type": "home", "value": "home@example.com"}]
-    u = create_user(c, body)
+    u = create_user(c, entra_user_body(ctx, emails=[{"type": "home", "value": "home@example.com"}]))
     p = patch_user(c, u["id"], {"op": "Replace", "path": 'emails[type eq "work"].value',
                                 "value": "work@example.com"}).json
     emails = p.get("emails", [])
@@ -331,9 +316,8 @@ def test_patch_pathless_dotted_and_urn_keys(ctx):
 
 def test_patch_string_boolean_inside_path_filter(ctx):
     c = ctx.new_tenant()
-    body = entra_user_body(ctx)
-    body["roles"] = [{"value": "reader", "primary": True}, {"value": "other", "primary": False}]
-    u = create_user(c, body)
+    u = create_user(c, entra_user_body(ctx, roles=[{"value": "reader", "primary": True},
+                                                   {"value": "other", "primary": False}]))
     p = patch_user(c, u["id"], {"op": "Replace", "path": 'roles[primary eq "True"].value',
                                 "value": "writer"}).json
     roles = sorted(p.get("roles", []), key=lambda e: e.get("value", ""))
@@ -409,9 +393,7 @@ def test_patch_empty_operations_is_noop(ctx):
 
 def test_patch_add_without_change_keeps_meta(ctx):
     c = ctx.new_tenant()
-    body = entra_user_body(ctx)
-    body["displayName"] = "Same Name"
-    u = create_user(c, body)
+    u = create_user(c, entra_user_body(ctx, displayName="Same Name"))
     time.sleep(1.1)
     for ops in ([{"op": "add", "path": "displayName", "value": "Same Name"}],
                 [{"op": "Add", "value": {"displayName": "Same Name", "active": True}}],
@@ -465,10 +447,8 @@ def test_roles_from_entra_role_expressions(ctx):
     text inside "value"; both must end up as the same roles."""
     import json as _json
     c = ctx.client
-    body = entra_user_body(ctx)
-    body["roles"] = [{"primary": False, "type": "WindowsAzureActiveDirectoryRole",
-                      "display": "Admin", "value": "Admin"}]
-    u = expect_status(c.post("/Users", body), 201).json
+    u = create_user(c, entra_user_body(ctx, roles=[{"primary": False, "type": "WindowsAzureActiveDirectoryRole",
+                                                    "display": "Admin", "value": "Admin"}]))
 
     def as_text(value, display):
         return {"value": _json.dumps({"id": str(uuid.uuid4()), "value": value,
