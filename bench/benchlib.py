@@ -1,10 +1,11 @@
 """benchlib.py - what the load scripts under bench/ share: finding the
-FastCGI workers of a stack, reading their memory, and a keep-alive HTTP
-client. Python 3 standard library only."""
+FastCGI workers of a stack, reading their memory, running SQL with psql,
+and a keep-alive HTTP client. Python 3 standard library only."""
 
 import http.client
 import json
 import os
+import subprocess
 import time
 import urllib.parse
 
@@ -60,6 +61,22 @@ def reset_peak(pid):
 
 class Failed(Exception):
     pass
+
+
+def psql(args, sql, timeout=3600):
+    """Run sql (one or more statements) with args.psql in args.database;
+    returns what the queries print, unaligned, without headers. Raises
+    Failed when a statement fails."""
+    cmd = [args.psql, "-X", "-At", "-q", "-v", "ON_ERROR_STOP=1", "-d", args.database]
+    proc = subprocess.run(cmd, input=sql, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise Failed(f"psql: {proc.stderr.strip()}\n  sql: {sql.strip()[:500]}")
+    return proc.stdout
+
+
+def q(text):
+    """Percent-encode text for use as one query parameter value."""
+    return urllib.parse.quote(text, safe="")
 
 
 class Client:

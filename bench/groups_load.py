@@ -18,23 +18,14 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from benchlib import Client, Failed, memory_kib, reset_peak, worker_pids
+from benchlib import Client, Failed, memory_kib, psql, reset_peak, worker_pids
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-def psql(args, sql):
-    proc = subprocess.run([args.psql, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", args.database, "-c", sql],
-                          capture_output=True, text=True, timeout=3600)
-    if proc.returncode != 0:
-        raise Failed(f"psql: {proc.stderr.strip()}\n  sql: {sql}")
-    return proc.stdout
-
-
 def ops(*operations):
     return {"schemas": [PATCH_OP], "Operations": list(operations)}
 

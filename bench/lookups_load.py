@@ -24,6 +24,7 @@ a tenth of the server's).
 """
 
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -32,13 +33,11 @@ import re
 import selectors
 import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 
-from benchlib import worker_pids
+from benchlib import Failed, psql, q, worker_pids
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -167,35 +166,12 @@ SELECT '{tenant_id}', ({sql_uuid('k.h')})::uuid,
 
 # ---- psql ---------------------------------------------------------------
 
-class Failed(Exception):
-    pass
-
-
-def psql(args, sql, timeout=3600):
-    cmd = [args.psql, "-X", "-At", "-q", "-v", "ON_ERROR_STOP=1", "-d", args.database]
-    proc = subprocess.run(cmd, input=sql, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise Failed(f"psql: {proc.stderr.strip()}\n  sql: {sql.strip()[:500]}")
-    return proc.stdout
-
-
 def psql_parallel(args, scripts):
-    """Run SQL scripts in parallel sessions; raise the first failure."""
-    errors = []
-
-    def run(sql):
-        try:
-            psql(args, sql)
-        except Failed as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in scripts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    """Run SQL scripts in parallel sessions; when all have ended, raise the
+    first failure."""
+    with concurrent.futures.ThreadPoolExecutor(len(scripts)) as pool:
+        for done in [pool.submit(psql, args, sql) for sql in scripts]:
+            done.result()
 
 
 def secondary_indexes(args):
@@ -320,10 +296,6 @@ def parse_response(buf):
     if len(buf) < end + 4 + length:
         return None
     return int(head[9:12]), head, buf[end + 4:end + 4 + length], end + 4 + length
-
-
-def q(text):
-    return urllib.parse.quote(text, safe="")
 
 
 # ---- the lookups --------------------------------------------------------

@@ -7,17 +7,12 @@ import argparse
 import json
 import sys
 import time
-import urllib.parse
 
-from benchlib import Client, memory_kib, worker_pids
+from benchlib import Client, memory_kib, q, worker_pids
 
 
 def rss_kib(pid):
     return memory_kib(pid)["VmRSS"]
-
-
-def q(text):
-    return urllib.parse.quote(text, safe="")
 
 
 def round_of_requests(c, i):

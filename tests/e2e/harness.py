@@ -4,7 +4,9 @@ only.
 
 A test module tests/e2e/test_*.py defines functions test_*(ctx); run.py calls
 each with one shared Context. A test that needs data of its own, isolated
-from the others, makes a tenant with ctx.new_tenant().
+from the others, makes a tenant with ctx.new_tenant(). The requests that
+make, read, change and list users and groups, and their bodies, are in
+resources.py.
 
     from harness import expect_status, expect_error, q
 
@@ -29,6 +31,7 @@ PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+BULK_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
 # The token argument's default: the client's own token.
 USE_DEFAULT = object()
@@ -310,20 +313,30 @@ def expect_status(resp, status, msg=""):
     return resp
 
 
-def expect_error(resp, status, scim_type=None):
+def expect_scim_json(resp, msg=""):
+    """Assert a Content-Type of application/scim+json (parameters such as
+    charset may follow). Returns resp."""
+    ctype = resp.headers.get("content-type", "")
+    assert ctype.split(";")[0].strip() == SCIM_CONTENT_TYPE, \
+        f"{msg + ': ' if msg else ''}expected Content-Type {SCIM_CONTENT_TYPE}, got {ctype!r}: {resp!r}"
+    return resp
+
+
+def expect_error(resp, status, scim_type=None, msg=""):
     """Assert a SCIM error response (RFC 7644 section 3.12): the status, a
     Content-Type of application/scim+json, the Error schema, "status" as a
-    string, and scimType when scim_type is given. Returns the parsed body."""
-    expect_status(resp, status)
-    ctype = resp.headers.get("content-type", "")
-    assert ctype.split(";")[0].strip().lower() == SCIM_CONTENT_TYPE, \
-        f"error Content-Type is {ctype!r}, not {SCIM_CONTENT_TYPE}: {resp!r}"
+    string, and scimType when scim_type is given (a string, or a collection
+    of allowed ones). msg says what was sent. Returns the parsed body."""
+    expect_status(resp, status, msg)
+    expect_scim_json(resp, msg or "error")
+    where = msg + ": " if msg else ""
     body = resp.json
-    assert isinstance(body, dict), f"error body is not a JSON object: {resp!r}"
-    assert ERROR_SCHEMA in (body.get("schemas") or []), f"no Error schema: {resp!r}"
+    assert isinstance(body, dict), f"{where}error body is not a JSON object: {resp!r}"
+    assert ERROR_SCHEMA in (body.get("schemas") or []), f"{where}no Error schema: {resp!r}"
     assert body.get("status") == str(status), \
-        f'"status" is {body.get("status")!r}, not the string "{status}": {resp!r}'
+        f'{where}"status" is {body.get("status")!r}, not the string "{status}": {resp!r}'
     if scim_type is not None:
-        assert body.get("scimType") == scim_type, \
-            f'scimType is {body.get("scimType")!r}, not {scim_type!r}: {resp!r}'
+        allowed = (scim_type,) if isinstance(scim_type, str) else tuple(scim_type)
+        assert body.get("scimType") in allowed, \
+            f'{where}scimType is {body.get("scimType")!r}, not {" or ".join(map(repr, allowed))}: {resp!r}'
     return body

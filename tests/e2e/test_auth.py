@@ -4,34 +4,20 @@ import os
 import re
 import uuid
 
-from harness import Client, expect_error, expect_status, log_lines_with, q
-
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+from harness import (ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, Client, expect_error, expect_status,
+                     log_lines_with, q)
+from resources import create_user, user_body
 
 
 def _user(ctx):
-    return {"schemas": [USER], "userName": ctx.unique("auth.user") + "@example.com",
-            "displayName": "Auth User", "active": True}
-
-
-def _create(c, body):
-    r = c.post("/Users", body)
-    expect_status(r, 201, "create %r" % body.get("userName"))
-    return r.json
+    return user_body(ctx, "auth.user", displayName="Auth User")
 
 
 def _expect_401(r, what):
-    """A JSON SCIM 401 with a Bearer challenge."""
-    assert r.status == 401, "%s: expected 401, got %d %r" % (what, r.status, r.text[:200])
-    ctype = r.headers.get("content-type", "")
-    assert ctype.startswith("application/scim+json"), \
-        "%s: expected Content-Type application/scim+json, got %r" % (what, ctype)
-    j = r.json
-    assert isinstance(j, dict) and j.get("schemas") == [ERROR], \
+    """A JSON SCIM 401 with a detail and a Bearer challenge."""
+    j = expect_error(r, 401, msg=what)
+    assert j.get("schemas") == [ERROR_SCHEMA], \
         "%s: expected a SCIM error body, got %r" % (what, r.text[:200])
-    assert j.get("status") == "401", "%s: expected status \"401\", got %r" % (what, j.get("status"))
     assert isinstance(j.get("detail"), str) and j["detail"], "%s: expected a detail, got %r" % (what, j)
     challenge = r.headers.get("www-authenticate", "")
     assert challenge.lower().startswith("bearer"), \
@@ -44,9 +30,9 @@ def _resource_requests(uid):
         ("GET", "/Users", None),
         ("GET", "/Users?filter=" + q('userName eq "x"'), None),
         ("GET", "/Users/" + uid, None),
-        ("POST", "/Users", {"schemas": [USER], "userName": "intruder-" + uuid.uuid4().hex}),
-        ("PUT", "/Users/" + uid, {"schemas": [USER], "userName": "intruder-" + uuid.uuid4().hex}),
-        ("PATCH", "/Users/" + uid, {"schemas": [PATCH_OP],
+        ("POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "intruder-" + uuid.uuid4().hex}),
+        ("PUT", "/Users/" + uid, {"schemas": [USER_SCHEMA], "userName": "intruder-" + uuid.uuid4().hex}),
+        ("PATCH", "/Users/" + uid, {"schemas": [PATCH_SCHEMA],
                                      "Operations": [{"op": "replace", "path": "displayName", "value": "hacked"}]}),
         ("DELETE", "/Users/" + uid, None),
     ]
@@ -54,7 +40,7 @@ def _resource_requests(uid):
 
 def test_missing_token_is_401_everywhere(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for method, path, body in _resource_requests(u["id"]):
         r = c.request(method, path, body=body, token=None)
         _expect_401(r, "%s %s without a token" % (method, path))
@@ -68,7 +54,7 @@ def test_missing_token_is_401_everywhere(ctx):
 
 def test_wrong_token_is_401_everywhere(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for method, path, body in _resource_requests(u["id"]):
         r = c.request(method, path, body=body, token="wrong-" + uuid.uuid4().hex)
         _expect_401(r, "%s %s with a wrong token" % (method, path))
@@ -121,7 +107,7 @@ def test_discovery_readable_with_token(ctx):
 def test_tenant_cannot_see_other_tenants_users(ctx):
     a = ctx.new_tenant()
     b = ctx.new_tenant()
-    u = _create(a, _user(ctx))
+    u = create_user(a, _user(ctx))
     uid = u["id"]
 
     expect_error(b.get("/Users/" + uid), 404)
@@ -134,10 +120,10 @@ def test_tenant_cannot_see_other_tenants_users(ctx):
     r = b.get("/Users")
     assert r.json.get("totalResults") == 0, "expected tenant B's list empty, got %r" % r.json
 
-    r = b.patch("/Users/" + uid, {"schemas": [PATCH_OP],
+    r = b.patch("/Users/" + uid, {"schemas": [PATCH_SCHEMA],
                                   "Operations": [{"op": "replace", "path": "displayName", "value": "hacked"}]})
     expect_error(r, 404)
-    r = b.put("/Users/" + uid, {"schemas": [USER], "userName": u["userName"], "displayName": "hacked"})
+    r = b.put("/Users/" + uid, {"schemas": [USER_SCHEMA], "userName": u["userName"], "displayName": "hacked"})
     expect_error(r, 404)
     expect_error(b.delete("/Users/" + uid), 404)
 
@@ -151,7 +137,7 @@ def test_same_username_in_two_tenants(ctx):
     a = ctx.new_tenant()
     b = ctx.new_tenant()
     body = _user(ctx)
-    ua = _create(a, body)
+    ua = create_user(a, body)
     r = b.post("/Users", body)
     expect_status(r, 201, "the same userName in another tenant")
     assert r.json["id"] != ua["id"], "expected distinct ids, got %r twice" % ua["id"]
@@ -180,7 +166,7 @@ def test_revoked_token_is_401(ctx):
     rc, out, err = ctx.scimctl("token", "add", name, "--title", "second")
     assert rc == 0, "expected scimctl token add to succeed, got rc %d: %s" % (rc, err)
     second = Client(ctx.base_url, [l.strip() for l in out.splitlines() if l.strip()][-1])
-    u = _create(second, _user(ctx))
+    u = create_user(second, _user(ctx))
 
     rc, out, err = ctx.scimctl("token", "revoke", ids[0])
     assert rc == 0, "expected scimctl token revoke to succeed, got rc %d: %s" % (rc, err)

@@ -8,49 +8,25 @@ application/scim+json.
 import urllib.parse
 import uuid
 
-from harness import expect_error, expect_status, q
-
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-SCIM_JSON = "application/scim+json"
+from harness import (ERROR_SCHEMA, PATCH_SCHEMA, SCIM_CONTENT_TYPE, USER_SCHEMA, expect_error,
+                     expect_scim_json, expect_status, q)
+from resources import create_user, patch_body, post_created, user_body
 
 
 def _user(ctx, **extra):
-    body = {"schemas": [USER], "userName": ctx.unique("bad.input") + "@example.com",
-            "displayName": "Original", "title": "Original title", "active": True,
-            "name": {"givenName": "Ann", "familyName": "Original"},
-            "emails": [{"type": "work", "value": "ann@example.com", "primary": True}]}
-    body.update(extra)
-    return body
-
-
-def _scim_json(r, what=""):
-    ctype = r.headers.get("content-type", "")
-    assert ctype.startswith(SCIM_JSON), \
-        "%s: expected Content-Type %s, got %r (status %d)" % (what, SCIM_JSON, ctype, r.status)
+    attributes = {"displayName": "Original", "title": "Original title",
+                  "name": {"givenName": "Ann", "familyName": "Original"},
+                  "emails": [{"type": "work", "value": "ann@example.com", "primary": True}]}
+    attributes.update(extra)
+    return user_body(ctx, "bad.input", **attributes)
 
 
 def _error(r, status, scim_types=None, what=""):
-    """A SCIM error with `status` and, when given, one of `scim_types`."""
-    assert r.status == status, "%s: expected %d, got %d %r" % (what, status, r.status, r.text[:300])
-    _scim_json(r, what)
-    j = r.json
-    assert isinstance(j, dict) and j.get("schemas") == [ERROR], \
+    """A SCIM error with `status`, a detail and, when given, one of `scim_types`."""
+    j = expect_error(r, status, scim_types, what)
+    assert j.get("schemas") == [ERROR_SCHEMA], \
         "%s: expected a SCIM error body, got %r" % (what, r.text[:300])
-    assert j.get("status") == str(status), "%s: expected status %r, got %r" % (what, str(status), j.get("status"))
     assert isinstance(j.get("detail"), str) and j["detail"], "%s: expected a detail, got %r" % (what, j)
-    if scim_types is not None:
-        if isinstance(scim_types, str):
-            scim_types = (scim_types,)
-        assert j.get("scimType") in scim_types, \
-            "%s: expected scimType in %r, got %r" % (what, scim_types, j.get("scimType"))
-
-
-def _create(c, body):
-    r = c.post("/Users", body)
-    expect_status(r, 201, "create %r" % body.get("userName"))
-    return r.json
 
 
 def _unchanged(c, before, what):
@@ -67,19 +43,15 @@ def _count(c):
     return r.json["totalResults"]
 
 
-def _send(c, method, path, data, ctype=SCIM_JSON):
+def _send(c, method, path, data, ctype=SCIM_CONTENT_TYPE):
     return c.request(method, path, raw=data, headers={"Content-Type": ctype})
-
-
-def _ops(*ops):
-    return {"schemas": [PATCH_OP], "Operations": list(ops)}
 
 
 # --- malformed bodies -------------------------------------------------------------
 
 def test_malformed_json_is_invalid_syntax(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     bodies = [b'{"userName": "x",', b'{"userName": x}', b"{'userName': 'x'}", b'{"userName": "x"} trailing',
               b"", b"   "]
     for data in bodies:
@@ -92,7 +64,7 @@ def test_malformed_json_is_invalid_syntax(ctx):
 
 def test_json_not_an_object_is_400(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for data in (b"[]", b'[{"userName": "x"}]', b'"userName"', b"42", b"null", b"true"):
         for method, path in (("POST", "/Users"), ("PUT", "/Users/" + u["id"]), ("PATCH", "/Users/" + u["id"])):
             _error(_send(c, method, path, data), 400, None, "%s %r" % (method, data))
@@ -100,15 +72,22 @@ def test_json_not_an_object_is_400(ctx):
     assert _count(c) == 1, "expected no user created from non-object JSON"
 
 
+def _refused_in_post_and_patch(c, u, name, bad, what):
+    """bad, bytes inside a JSON string, is a 400 in the userName of a POST
+    (name, then bad) and in the displayName of a PATCH of u."""
+    data = b'{"schemas":["%s"],"userName":"%s%s"}' % (USER_SCHEMA.encode(), name.encode(), bad)
+    _error(_send(c, "POST", "/Users", data), 400, None, "POST with " + what)
+    patch = (b'{"schemas":["%s"],"Operations":[{"op":"replace","path":"displayName","value":"x%s"}]}'
+             % (PATCH_SCHEMA.encode(), bad))
+    _error(_send(c, "PATCH", "/Users/" + u["id"], patch), 400, None, "PATCH with " + what)
+
+
 def test_invalid_utf8_is_400(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     name = ctx.unique("utf8")
     for bad in (b"\xff\xfe", b"\xc3\x28", b"\xed\xa0\x80", b"\xe2\x82"):
-        data = b'{"schemas":["' + USER.encode() + b'"],"userName":"' + name.encode() + bad + b'"}'
-        _error(_send(c, "POST", "/Users", data), 400, None, "POST with bytes %r" % bad)
-        patch = b'{"schemas":["' + PATCH_OP.encode() + b'"],"Operations":[{"op":"replace","path":"displayName","value":"x' + bad + b'"}]}'
-        _error(_send(c, "PATCH", "/Users/" + u["id"], patch), 400, None, "PATCH with bytes %r" % bad)
+        _refused_in_post_and_patch(c, u, name, bad, "bytes %r" % bad)
     _unchanged(c, u, "invalid UTF-8")
     assert _count(c) == 1, "expected no user created from invalid UTF-8"
 
@@ -116,26 +95,22 @@ def test_invalid_utf8_is_400(ctx):
 def test_nul_and_lone_surrogate_escapes_are_400(ctx):
     # PostgreSQL text cannot hold U+0000, and a lone surrogate is not a character.
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for escape in ("\\u0000", "\\ud800"):
-        data = ('{"schemas":["%s"],"userName":"%s%s"}' % (USER, ctx.unique("esc"), escape)).encode()
-        _error(_send(c, "POST", "/Users", data), 400, None, "POST with %s" % escape)
-        patch = ('{"schemas":["%s"],"Operations":[{"op":"replace","path":"displayName","value":"x%s"}]}'
-                 % (PATCH_OP, escape)).encode()
-        _error(_send(c, "PATCH", "/Users/" + u["id"], patch), 400, None, "PATCH with %s" % escape)
+        _refused_in_post_and_patch(c, u, ctx.unique("esc"), escape.encode(), escape)
     _unchanged(c, u, "NUL and surrogate escapes")
     assert _count(c) == 1, "expected no user created"
 
 
 def test_deeply_nested_json_is_400(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     deep = b"[" * 10000 + b"]" * 10000
     _error(_send(c, "POST", "/Users", deep), 400, None, "POST of 10000 nested arrays")
-    inside = b'{"schemas":["' + USER.encode() + b'"],"userName":"' + ctx.unique("deep").encode() + \
+    inside = b'{"schemas":["' + USER_SCHEMA.encode() + b'"],"userName":"' + ctx.unique("deep").encode() + \
         b'","fooBar":' + deep + b"}"
     _error(_send(c, "POST", "/Users", inside), 400, None, "POST with 10000 nested arrays inside")
-    patch = b'{"schemas":["' + PATCH_OP.encode() + b'"],"Operations":[{"op":"replace","path":"displayName","value":' + \
+    patch = b'{"schemas":["' + PATCH_SCHEMA.encode() + b'"],"Operations":[{"op":"replace","path":"displayName","value":' + \
         deep + b"}]}"
     _error(_send(c, "PATCH", "/Users/" + u["id"], patch), 400, None, "PATCH with 10000 nested arrays")
     _error(_send(c, "PUT", "/Users/" + u["id"], deep), 400, None, "PUT of 10000 nested arrays")
@@ -145,13 +120,13 @@ def test_deeply_nested_json_is_400(ctx):
 
 def test_oversized_body_is_413(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     big = "a" * (2 * 1024 * 1024)
     body = _user(ctx, displayName=big)
     _error(c.post("/Users", body), 413, None, "POST of 2 MiB")
     _error(c.put("/Users/" + u["id"], dict(_user(ctx, userName=u["userName"]), displayName=big)), 413, None,
            "PUT of 2 MiB")
-    _error(c.patch("/Users/" + u["id"], _ops({"op": "replace", "path": "displayName", "value": big})), 413, None,
+    _error(c.patch("/Users/" + u["id"], patch_body({"op": "replace", "path": "displayName", "value": big})), 413, None,
            "PATCH of 2 MiB")
     _unchanged(c, u, "oversized bodies")
     assert _count(c) == 1, "expected no user created from an oversized body"
@@ -162,14 +137,11 @@ def test_oversized_body_is_413(ctx):
 def test_unknown_attributes_and_schemas_are_ignored(ctx):
     c = ctx.new_tenant()
     custom = "urn:example:params:scim:schemas:extension:custom:1.0:User"
-    body = _user(ctx, fooBar=1, nickNameX="x", schemas=[USER, custom,
+    body = _user(ctx, fooBar=1, nickNameX="x", schemas=[USER_SCHEMA, custom,
                  "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User"])
     body[custom] = {"badgeNumber": "17"}
     body["name"]["middleNameX"] = "m"
-    r = c.post("/Users", body)
-    expect_status(r, 201, "POST with unknown attributes and schema URNs")
-    _scim_json(r)
-    u = r.json
+    u = post_created(c, "/Users", body, "POST with unknown attributes and schema URNs").json
     for key in ("fooBar", "nickNameX", custom):
         assert key not in u, "expected unknown %r not returned, got %r" % (key, u.get(key))
     assert "middleNameX" not in u.get("name", {}), "expected unknown name.middleNameX dropped, got %r" % u["name"]
@@ -245,14 +217,14 @@ def test_wrong_types_in_put_and_patch_are_400(ctx):
     problems = []
     for bad in WRONG_TYPES:
         # A fresh user per case, so that one accepted write cannot hide the next.
-        u = _create(c, _user(ctx))
+        u = create_user(c, _user(ctx))
         body = _user(ctx, userName=u["userName"], displayName="Changed")
         body.update(bad)
         (key, value), = bad.items()
         for method, payload, what in (
                 ("PUT", body, "PUT with %r" % bad),
-                ("PATCH", _ops({"op": "replace", "path": key, "value": value}), "PATCH %s to %r" % (key, value)),
-                ("PATCH", _ops({"op": "replace", "value": bad}), "pathless PATCH with %r" % bad)):
+                ("PATCH", patch_body({"op": "replace", "path": key, "value": value}), "PATCH %s to %r" % (key, value)),
+                ("PATCH", patch_body({"op": "replace", "value": bad}), "pathless PATCH with %r" % bad)):
             problem = _wrong_type_problem(c.request(method, "/Users/" + u["id"], body=payload), what)
             if problem is None:
                 after = c.get("/Users/" + u["id"]).json
@@ -267,8 +239,8 @@ def test_wrong_types_in_put_and_patch_are_400(ctx):
 
 def test_missing_username_is_400(ctx):
     c = ctx.new_tenant()
-    for body in ({}, {"schemas": [USER]}, {"schemas": [USER], "displayName": "No Name"},
-                 {"schemas": [USER], "userName": None}):
+    for body in ({}, {"schemas": [USER_SCHEMA]}, {"schemas": [USER_SCHEMA], "displayName": "No Name"},
+                 {"schemas": [USER_SCHEMA], "userName": None}):
         _error(c.post("/Users", body), 400, None, "POST %r" % body)
     assert _count(c) == 0, "expected no user created without a userName"
 
@@ -316,7 +288,7 @@ def test_valid_filters_never_500(ctx):
                  'userName eq null', 'manager eq "x"', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber lt "5"'):
         r = ctx.client.get("/Users?filter=" + q(filt))
         if r.status == 200:
-            _scim_json(r, "filter %r" % filt)
+            expect_scim_json(r, "filter %r" % filt)
             assert isinstance(r.json, dict) and isinstance(r.json.get("Resources"), list), \
                 "filter %r: expected a ListResponse, got %r" % (filt, r.text[:200])
         else:
@@ -339,8 +311,8 @@ def test_unknown_ids_are_404(ctx):
     for uid in (str(uuid.uuid4()), "010101001010101011001010101011", "not-an-id", "%27%3B--"):
         path = "/Users/" + uid
         _error(c.get(path), 404, None, "GET " + path)
-        _error(c.put(path, {"schemas": [USER], "userName": name}), 404, None, "PUT " + path)
-        _error(c.patch(path, _ops({"op": "replace", "path": "displayName", "value": "x"})), 404, None, "PATCH " + path)
+        _error(c.put(path, {"schemas": [USER_SCHEMA], "userName": name}), 404, None, "PUT " + path)
+        _error(c.patch(path, patch_body({"op": "replace", "path": "displayName", "value": "x"})), 404, None, "PATCH " + path)
         r = c.delete(path)
         _error(r, 404, None, "DELETE " + path)
     assert _count(c) == 0, "expected PUT to an unknown id to create nothing"
@@ -355,48 +327,48 @@ def _patch_error(c, u, body, status, scim_types, what):
 
 def test_patch_bad_op_is_invalid_syntax(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for op in ({"op": "frobnicate", "path": "displayName", "value": "x"},
                {"path": "displayName", "value": "x"},
                {"op": 5, "path": "displayName", "value": "x"},
                {"op": "", "path": "displayName", "value": "x"}):
-        _patch_error(c, u, _ops(op), 400, "invalidSyntax", "PATCH op %r" % op)
-    for body in ({"schemas": [PATCH_OP]}, {"schemas": [PATCH_OP], "Operations": {"op": "add"}},
-                 {"schemas": [PATCH_OP], "Operations": ["add"]}):
+        _patch_error(c, u, patch_body(op), 400, "invalidSyntax", "PATCH op %r" % op)
+    for body in ({"schemas": [PATCH_SCHEMA]}, {"schemas": [PATCH_SCHEMA], "Operations": {"op": "add"}},
+                 {"schemas": [PATCH_SCHEMA], "Operations": ["add"]}):
         _patch_error(c, u, body, 400, "invalidSyntax", "PATCH body %r" % body)
 
 
 def test_patch_remove_without_path_is_no_target(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
-    _patch_error(c, u, _ops({"op": "remove"}), 400, "noTarget", "remove without path")
-    _patch_error(c, u, _ops({"op": "Remove", "value": {"displayName": "Original"}}), 400, "noTarget",
+    u = create_user(c, _user(ctx))
+    _patch_error(c, u, patch_body({"op": "remove"}), 400, "noTarget", "remove without path")
+    _patch_error(c, u, patch_body({"op": "Remove", "value": {"displayName": "Original"}}), 400, "noTarget",
                  "Remove with a value but without path")
 
 
 def test_patch_unknown_path_is_invalid_path(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for path in ("fooBar", "name.fooBar", 'emails[type eq "work"].bogus', "urn:example:unknown:1.0:User:foo",
                  'emails[type eq "work"', "emails[", "name..givenName", ".."):
         for op in ("replace", "add"):
-            _patch_error(c, u, _ops({"op": op, "path": path, "value": "x"}), 400, "invalidPath",
+            _patch_error(c, u, patch_body({"op": op, "path": path, "value": "x"}), 400, "invalidPath",
                          "%s path %r" % (op, path))
 
 
 def test_patch_readonly_paths_are_mutability(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for path, value in (("id", str(uuid.uuid4())), ("meta.created", "2000-01-01T00:00:00Z"),
                         ("meta.lastModified", "2000-01-01T00:00:00Z"), ("meta", {"version": 'W/"x"'})):
         for op in ("replace", "add", "remove"):
-            _patch_error(c, u, _ops({"op": op, "path": path, "value": value}), 400, "mutability",
+            _patch_error(c, u, patch_body({"op": op, "path": path, "value": value}), 400, "mutability",
                          "%s %s" % (op, path))
 
 
 def test_patch_is_atomic(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     good = [{"op": "replace", "path": "displayName", "value": "Changed"},
             {"op": "replace", "path": "name.familyName", "value": "Changed"}]
     for third, scim_type in (({"op": "remove"}, "noTarget"),
@@ -404,15 +376,15 @@ def test_patch_is_atomic(ctx):
                              ({"op": "replace", "path": "id", "value": "x"}, "mutability"),
                              ({"op": "frobnicate", "path": "title", "value": "x"}, "invalidSyntax"),
                              ({"op": "replace", "path": "active", "value": "maybe"}, ("invalidValue", "invalidSyntax"))):
-        _patch_error(c, u, _ops(*(good + [third])), 400, scim_type, "PATCH whose 3rd op is %r" % third)
+        _patch_error(c, u, patch_body(*(good + [third])), 400, scim_type, "PATCH whose 3rd op is %r" % third)
 
 
 def test_failed_patch_username_conflict_changes_nothing(ctx):
     c = ctx.new_tenant()
-    other = _create(c, _user(ctx))
-    u = _create(c, _user(ctx))
-    _patch_error(c, u, _ops({"op": "replace", "path": "displayName", "value": "Changed"},
-                            {"op": "replace", "path": "userName", "value": other["userName"].upper()}),
+    other = create_user(c, _user(ctx))
+    u = create_user(c, _user(ctx))
+    _patch_error(c, u, patch_body({"op": "replace", "path": "displayName", "value": "Changed"},
+                                  {"op": "replace", "path": "userName", "value": other["userName"].upper()}),
                  409, "uniqueness", "PATCH to a taken userName")
     r = c.put("/Users/" + u["id"], _user(ctx, userName=other["userName"], displayName="Changed"))
     _error(r, 409, "uniqueness", "PUT to a taken userName")
@@ -430,10 +402,10 @@ def test_unknown_url_is_json_404(ctx):
 
 def test_unsupported_methods_are_json_405_or_501(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     for method, path, body in (("PUT", "/Users", _user(ctx)),
                                ("DELETE", "/Users", None),
-                               ("PATCH", "/Users", _ops({"op": "replace", "path": "active", "value": False})),
+                               ("PATCH", "/Users", patch_body({"op": "replace", "path": "active", "value": False})),
                                ("POST", "/Users/" + u["id"], _user(ctx)),
                                ("DELETE", "/ServiceProviderConfig", None),
                                ("POST", "/Schemas", {"x": 1})):
@@ -446,7 +418,7 @@ def test_unsupported_methods_are_json_405_or_501(ctx):
 
 def test_every_response_is_scim_json(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     requests = [
         ("GET", "/Users", None, None),
         ("GET", "/Users/" + u["id"], None, None),
@@ -454,8 +426,8 @@ def test_every_response_is_scim_json(ctx):
         ("GET", "/Users?filter=" + q("((("), None, None),
         ("POST", "/Users", _user(ctx), None),
         ("POST", "/Users", _user(ctx, userName=u["userName"]), None),
-        ("PATCH", "/Users/" + u["id"], _ops({"op": "replace", "path": "title", "value": "T"}), None),
-        ("PATCH", "/Users/" + u["id"], _ops({"op": "remove"}), None),
+        ("PATCH", "/Users/" + u["id"], patch_body({"op": "replace", "path": "title", "value": "T"}), None),
+        ("PATCH", "/Users/" + u["id"], patch_body({"op": "remove"}), None),
         ("PUT", "/Users/" + u["id"], _user(ctx, userName=u["userName"]), None),
         ("GET", "/Users/" + str(uuid.uuid4()), None, None),
         ("GET", "/Foo", None, None),
@@ -469,5 +441,5 @@ def test_every_response_is_scim_json(ctx):
             r = c.request(method, path, body=body, token=None)
         else:
             r = c.request(method, path, body=body)
-        _scim_json(r, "%s %s -> %d" % (method, path, r.status))
+        expect_scim_json(r, "%s %s -> %d" % (method, path, r.status))
         assert isinstance(r.json, dict), "%s %s: expected a JSON body, got %r" % (method, path, r.text[:200])

@@ -1,15 +1,13 @@
 """POST /Bulk (RFC 7644 3.7): operations one by one, bulkId references,
 circular references between groups, failOnErrors, limits."""
 
-from harness import (ERROR_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, expect_error,
-                     expect_status)
-
-BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+from harness import (BULK_REQUEST_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA,
+                     expect_error, expect_status)
 BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 
 
 def _bulk(c, operations, **extra):
-    body = {"schemas": [BULK_REQUEST], "Operations": operations}
+    body = {"schemas": [BULK_REQUEST_SCHEMA], "Operations": operations}
     body.update(extra)
     r = expect_status(c.post("/Bulk", body), 200, "bulk")
     assert r.json["schemas"] == [BULK_RESPONSE], r.json
@@ -80,7 +78,7 @@ def test_fail_on_errors_stops_after_that_many(ctx):
     assert [(o["bulkId"], o["status"]) for o in ops] == [("a", "400"), ("b", "201"), ("c", "400")], ops
     r = expect_status(c.get("/Users?filter=userName%20eq%20%22bk-d%22"), 200)
     assert r.json["totalResults"] == 0, "operations after failOnErrors must not run"
-    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST], "failOnErrors": 0, "Operations": []}),
+    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA], "failOnErrors": 0, "Operations": []}),
                  400, "invalidValue")
 
 
@@ -213,22 +211,22 @@ def test_a_reference_to_no_post_beside_one_to_a_post(ctx):
 
 def test_bulk_request_errors(ctx):
     c = ctx.new_tenant()
-    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST]}), 400, "invalidSyntax")
-    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST], "Operations": [
+    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA]}), 400, "invalidSyntax")
+    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA], "Operations": [
         {"method": "POST", "path": "/Users", "bulkId": "same", "data": _user("bk-s1")},
         {"method": "POST", "path": "/Users", "bulkId": "same", "data": _user("bk-s2")},
     ]}), 400, "invalidValue")
-    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST], "Operations": [{"path": "/Users"}]}),
+    expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA], "Operations": [{"path": "/Users"}]}),
                  400, "invalidSyntax")
     too_many = [{"method": "DELETE", "path": "/Users/x"}] * 1001
-    err = expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST], "Operations": too_many}), 413)
+    err = expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA], "Operations": too_many}), 413)
     assert "1000" in err["detail"], err
     r = expect_status(c.get("/Users"), 200)
     assert r.json["totalResults"] == 0, "a refused bulk request runs nothing"
     ops = _bulk(c, [
         {"method": "GET", "path": "/Users"},
         {"method": "POST", "path": "/Bulk", "bulkId": "bulk",
-         "data": {"schemas": [BULK_REQUEST], "Operations": []}},
+         "data": {"schemas": [BULK_REQUEST_SCHEMA], "Operations": []}},
         {"method": "POST", "path": "/Nowhere", "bulkId": "nowhere", "data": {}},
         {"method": "post", "path": "/Users", "bulkId": "l", "data": _user("bk-lower")},
         {"method": "POST", "path": "/Users", "data": _user("bk-no-bulk-id")},

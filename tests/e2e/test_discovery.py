@@ -1,11 +1,9 @@
 """Discovery endpoints (RFC 7644 section 4, SCIM-NOTES section 4)."""
 
-from harness import expect_error, expect_status
+from harness import (ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expect_error,
+                     expect_scim_json, expect_status)
+from resources import is_int
 
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
@@ -29,16 +27,10 @@ def _nulls(value, where=""):
     return []
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _get_json(ctx, path):
     r = ctx.client.get(path)
     expect_status(r, 200, "GET " + path)
-    ctype = r.headers.get("content-type", "")
-    assert ctype.startswith("application/scim+json"), \
-        "expected Content-Type application/scim+json from %s, got %r" % (path, ctype)
+    expect_scim_json(r, "GET " + path)
     assert isinstance(r.json, dict), "expected a JSON object from %s, got %r" % (path, r.text[:200])
     nulls = _nulls(r.json)
     assert not nulls, "expected no null in %s, found nulls at %r" % (path, nulls)
@@ -47,9 +39,9 @@ def _get_json(ctx, path):
 
 def _list(ctx, path):
     j = _get_json(ctx, path)
-    assert j.get("schemas") == [LIST_RESPONSE], "expected %s to be a ListResponse, got %r" % (path, j.get("schemas"))
+    assert j.get("schemas") == [LIST_SCHEMA], "expected %s to be a ListResponse, got %r" % (path, j.get("schemas"))
     assert isinstance(j.get("Resources"), list), "expected Resources in %s, got %r" % (path, j)
-    assert _is_int(j.get("totalResults")) and j["totalResults"] == len(j["Resources"]), \
+    assert is_int(j.get("totalResults")) and j["totalResults"] == len(j["Resources"]), \
         "expected totalResults %d in %s, got %r" % (len(j["Resources"]), path, j.get("totalResults"))
     return j["Resources"]
 
@@ -75,7 +67,7 @@ def test_service_provider_config(ctx):
     assert j.get("patch", {}).get("supported") is True, "expected patch.supported true, got %r" % j.get("patch")
     flt = j.get("filter", {})
     assert flt.get("supported") is True, "expected filter.supported true, got %r" % flt
-    assert _is_int(flt.get("maxResults")) and flt["maxResults"] > 0, \
+    assert is_int(flt.get("maxResults")) and flt["maxResults"] > 0, \
         "expected a positive integer filter.maxResults, got %r" % flt
     for feature in ("sort", "etag", "changePassword"):
         assert isinstance(j.get(feature, {}).get("supported"), bool), \
@@ -83,7 +75,7 @@ def test_service_provider_config(ctx):
     bulk = j.get("bulk", {})
     assert isinstance(bulk.get("supported"), bool), "expected bulk.supported as a boolean, got %r" % bulk
     for key in ("maxOperations", "maxPayloadSize"):
-        assert _is_int(bulk.get(key)), "expected bulk.%s as an integer, got %r" % (key, bulk)
+        assert is_int(bulk.get(key)), "expected bulk.%s as an integer, got %r" % (key, bulk)
     schemes = j.get("authenticationSchemes")
     assert isinstance(schemes, list) and schemes, "expected authenticationSchemes, got %r" % schemes
     bearer = [s for s in schemes if s.get("type") == "oauthbearertoken"]
@@ -99,10 +91,10 @@ def test_resource_types_list(ctx):
     resources = _list(ctx, "/ResourceTypes")
     user = _by(resources, "name", "User")
     assert user.get("endpoint") == "/Users", "expected User endpoint /Users, got %r" % user
-    assert user.get("schema") == USER, "expected User schema %s, got %r" % (USER, user.get("schema"))
+    assert user.get("schema") == USER_SCHEMA, "expected User schema %s, got %r" % (USER_SCHEMA, user.get("schema"))
     assert user.get("schemas") == [RESOURCE_TYPE], "expected schemas [%s], got %r" % (RESOURCE_TYPE, user.get("schemas"))
     ext = user.get("schemaExtensions")
-    assert isinstance(ext, list) and any(e.get("schema") == ENTERPRISE for e in ext), \
+    assert isinstance(ext, list) and any(e.get("schema") == ENTERPRISE_SCHEMA for e in ext), \
         "expected the enterprise extension in schemaExtensions, got %r" % ext
     for e in ext:
         assert isinstance(e.get("required"), bool), "expected schemaExtensions[].required boolean, got %r" % e
@@ -110,16 +102,16 @@ def test_resource_types_list(ctx):
         "expected meta.resourceType ResourceType, got %r" % user.get("meta")
     group = _by(resources, "name", "Group")
     assert group.get("endpoint") == "/Groups", "expected Group endpoint /Groups, got %r" % group
-    assert group.get("schema") == GROUP, "expected Group schema %s, got %r" % (GROUP, group.get("schema"))
+    assert group.get("schema") == GROUP_SCHEMA, "expected Group schema %s, got %r" % (GROUP_SCHEMA, group.get("schema"))
 
 
 def test_resource_type_user_single(ctx):
     j = _get_json(ctx, "/ResourceTypes/User")
     assert "Resources" not in j, "expected a single resource, got a list %r" % j
     assert j.get("schemas") == [RESOURCE_TYPE], "expected schemas [%s], got %r" % (RESOURCE_TYPE, j.get("schemas"))
-    assert j.get("name") == "User" and j.get("endpoint") == "/Users" and j.get("schema") == USER, \
+    assert j.get("name") == "User" and j.get("endpoint") == "/Users" and j.get("schema") == USER_SCHEMA, \
         "expected the User resource type, got %r" % j
-    assert any(e.get("schema") == ENTERPRISE for e in j.get("schemaExtensions", [])), \
+    assert any(e.get("schema") == ENTERPRISE_SCHEMA for e in j.get("schemaExtensions", [])), \
         "expected the enterprise extension, got %r" % j.get("schemaExtensions")
 
 
@@ -152,12 +144,12 @@ def _check_attributes(attrs, where):
 
 def test_schemas_list(ctx):
     resources = _list(ctx, "/Schemas")
-    user = _by(resources, "id", USER)
+    user = _by(resources, "id", USER_SCHEMA)
     assert user.get("name") == "User", "expected the User schema's name User, got %r" % user.get("name")
     assert user.get("description") == "User Account", \
         "expected the User schema's description \"User Account\", got %r" % user.get("description")
-    _by(resources, "id", ENTERPRISE)
-    _by(resources, "id", GROUP)
+    _by(resources, "id", ENTERPRISE_SCHEMA)
+    _by(resources, "id", GROUP_SCHEMA)
     for s in resources:
         assert s.get("schemas") == [SCHEMA], "expected schemas [%s] on %s, got %r" % (SCHEMA, s.get("id"), s.get("schemas"))
         assert s.get("meta", {}).get("resourceType") == "Schema", \
@@ -166,7 +158,7 @@ def test_schemas_list(ctx):
 
 
 def test_user_schema_attribute_details(ctx):
-    user = _by(_list(ctx, "/Schemas"), "id", USER)
+    user = _by(_list(ctx, "/Schemas"), "id", USER_SCHEMA)
     attrs = user["attributes"]
     user_name = _attr(attrs, "userName")
     assert (user_name["required"], user_name["caseExact"], user_name["uniqueness"]) == (True, False, "server"), \
@@ -188,7 +180,7 @@ def test_user_schema_attribute_details(ctx):
 
 
 def test_user_schema_canonical_values_of_other_types(ctx):
-    attrs = _by(_list(ctx, "/Schemas"), "id", USER)["attributes"]
+    attrs = _by(_list(ctx, "/Schemas"), "id", USER_SCHEMA)["attributes"]
     expected = {"phoneNumbers": "work", "addresses": "work", "ims": "aim", "photos": "photo"}
     for name, member in expected.items():
         sub = _attr(_attr(attrs, name)["subAttributes"], "type")
@@ -199,7 +191,7 @@ def test_user_schema_canonical_values_of_other_types(ctx):
 
 def test_enterprise_and_group_schema_attributes(ctx):
     resources = _list(ctx, "/Schemas")
-    ent = _by(resources, "id", ENTERPRISE)["attributes"]
+    ent = _by(resources, "id", ENTERPRISE_SCHEMA)["attributes"]
     for name in ("employeeNumber", "costCenter", "organization", "division", "department"):
         assert _attr(ent, name)["type"] == "string", "expected enterprise %s as a string" % name
     manager = _attr(ent, "manager")
@@ -207,7 +199,7 @@ def test_enterprise_and_group_schema_attributes(ctx):
         "expected manager single-valued complex, got %r" % manager
     _attr(manager["subAttributes"], "value")
     _attr(manager["subAttributes"], "$ref")
-    group = _by(resources, "id", GROUP)["attributes"]
+    group = _by(resources, "id", GROUP_SCHEMA)["attributes"]
     _attr(group, "displayName")
     members = _attr(group, "members")
     assert members["multiValued"] is True, "expected members multi-valued, got %r" % members
@@ -215,13 +207,13 @@ def test_enterprise_and_group_schema_attributes(ctx):
 
 
 def test_schema_user_single(ctx):
-    j = _get_json(ctx, "/Schemas/" + USER)
+    j = _get_json(ctx, "/Schemas/" + USER_SCHEMA)
     assert "Resources" not in j, "expected a single schema, got a list %r" % j
-    assert j.get("id") == USER and j.get("description") == "User Account", \
+    assert j.get("id") == USER_SCHEMA and j.get("description") == "User Account", \
         "expected the User schema, got id %r description %r" % (j.get("id"), j.get("description"))
-    _check_attributes(j.get("attributes"), USER)
-    ent = _get_json(ctx, "/Schemas/" + ENTERPRISE)
-    assert ent.get("id") == ENTERPRISE, "expected the enterprise schema, got %r" % ent.get("id")
+    _check_attributes(j.get("attributes"), USER_SCHEMA)
+    ent = _get_json(ctx, "/Schemas/" + ENTERPRISE_SCHEMA)
+    assert ent.get("id") == ENTERPRISE_SCHEMA, "expected the enterprise schema, got %r" % ent.get("id")
 
 
 def test_schema_unknown_is_404(ctx):

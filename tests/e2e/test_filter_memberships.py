@@ -3,21 +3,20 @@ user's groups, with every operator and inside value paths, compared with
 what GET shows of them (RFC 7644 3.4.2.2)."""
 
 from harness import GROUP_SCHEMA, USER_SCHEMA, expect_error, expect_status, q
+from resources import create_group, create_user
 
 
 def _setup(ctx):
     """alice (display "Alice Smith") and bob (no displayName) in "Engineering",
     which is itself in "Staff"; "Empty" has no member."""
     c = ctx.new_tenant()
-    alice = expect_status(c.post("/Users", {"schemas": [USER_SCHEMA], "userName": "alice",
-                                             "displayName": "Alice Smith"}), 201).json["id"]
-    bob = expect_status(c.post("/Users", {"schemas": [USER_SCHEMA], "userName": "bob"}), 201).json["id"]
-    eng = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Engineering",
-                                            "members": [{"value": alice}, {"value": bob}]}), 201).json["id"]
-    staff = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Staff",
-                                              "members": [{"value": eng, "type": "Group"}]}), 201).json["id"]
-    empty = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Empty"}),
-                          201).json["id"]
+    alice = create_user(c, {"schemas": [USER_SCHEMA], "userName": "alice", "displayName": "Alice Smith"})["id"]
+    bob = create_user(c, {"schemas": [USER_SCHEMA], "userName": "bob"})["id"]
+    eng = create_group(c, {"schemas": [GROUP_SCHEMA], "displayName": "Engineering",
+                           "members": [{"value": alice}, {"value": bob}]})["id"]
+    staff = create_group(c, {"schemas": [GROUP_SCHEMA], "displayName": "Staff",
+                             "members": [{"value": eng, "type": "Group"}]})["id"]
+    empty = create_group(c, {"schemas": [GROUP_SCHEMA], "displayName": "Empty"})["id"]
     return c, {"alice": alice, "bob": bob, "Engineering": eng, "Staff": staff, "Empty": empty}
 
 

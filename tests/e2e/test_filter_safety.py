@@ -9,11 +9,8 @@ dateTime comparisons at sub-millisecond precision.
 
 import uuid
 
-from harness import expect_error, expect_status, q
-
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+from harness import ENTERPRISE_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expect_error, expect_status, q
+from resources import create_user, list_resources, resource_ids
 
 # Titles that mean something to SQL, to LIKE or to the filter parser.
 TITLES = [
@@ -22,19 +19,10 @@ TITLES = [
 ]
 
 
-def _create(c, body):
-    r = c.post("/Users", body)
-    expect_status(r, 201, "create %r" % body.get("userName"))
-    return r.json
-
-
 def _ids(c, filt, raw=False):
     """The ids a filter selects; raw: the filter is already percent-encoded."""
-    r = c.get("/Users?filter=" + (filt if raw else q(filt)) + "&count=1000")
-    expect_status(r, 200, "filter %r" % filt)
-    assert r.json is not None and LIST_RESPONSE in r.json.get("schemas", []), \
-        "filter %r: expected a ListResponse, got %r" % (filt, r.text[:300])
-    return sorted(u["id"] for u in r.json.get("Resources", []))
+    listing = list_resources(c, "/Users?filter=" + (filt if raw else q(filt)) + "&count=1000", "filter %r" % filt)
+    return sorted(resource_ids(listing))
 
 
 def _literal(text):
@@ -45,8 +33,8 @@ def _literal(text):
 def _users_with_titles(ctx, c):
     by_title = {}
     for title in TITLES:
-        u = _create(c, {"schemas": [USER], "userName": ctx.unique("safety") + "@example.com",
-                        "title": title})
+        u = create_user(c, {"schemas": [USER_SCHEMA], "userName": ctx.unique("safety") + "@example.com",
+                            "title": title})
         by_title[title] = u["id"]
     return by_title
 
@@ -127,8 +115,8 @@ HOSTILE = [
 
 def test_hostile_filters_are_400(ctx):
     c = ctx.new_tenant()
-    u = _create(c, {"schemas": [USER], "userName": ctx.unique("hostile") + "@example.com",
-                    "title": "kept"})
+    u = create_user(c, {"schemas": [USER_SCHEMA], "userName": ctx.unique("hostile") + "@example.com",
+                        "title": "kept"})
     for what, raw in HOSTILE:
         r = c.get("/Users?filter=" + raw)
         try:
@@ -168,25 +156,25 @@ def test_legal_filters_are_answered(ctx):
     for what, filt in LEGAL:
         r = c.get("/Users?filter=" + q(filt))
         expect_status(r, 200, "%s: %r" % (what, filt[:80]))
-        assert LIST_RESPONSE in (r.json or {}).get("schemas", []), "%s: %r" % (what, r.text[:200])
+        assert LIST_SCHEMA in (r.json or {}).get("schemas", []), "%s: %r" % (what, r.text[:200])
 
 
 def test_rfc_7644_example_filters(ctx):
     """Every example of RFC 7644 3.4.2.2 selects what the RFC describes."""
     c = ctx.new_tenant()
     tag = uuid.uuid4().hex[:8]
-    bjensen = _create(c, {
-        "schemas": [USER], "userName": "bjensen", "title": "Tour Guide", "userType": "Employee",
+    bjensen = create_user(c, {
+        "schemas": [USER_SCHEMA], "userName": "bjensen", "title": "Tour Guide", "userType": "Employee",
         "name": {"familyName": "O'Malley", "givenName": "Barbara"},
         "emails": [{"type": "work", "value": "bjensen@example.com"},
                    {"type": "home", "value": "babs@jensen.org"}]})
-    jsmith = _create(c, {
-        "schemas": [USER, ENTERPRISE], "userName": "Jsmith" + tag, "userType": "Intern",
+    jsmith = create_user(c, {
+        "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA], "userName": "Jsmith" + tag, "userType": "Intern",
         "emails": [{"type": "home", "value": "js@example.org"}],
         "ims": [{"type": "xmpp", "value": "js@foo.com"}],
-        ENTERPRISE: {"employeeNumber": "42"}})
-    other = _create(c, {
-        "schemas": [USER], "userName": "other" + tag, "userType": "Employee",
+        ENTERPRISE_SCHEMA: {"employeeNumber": "42"}})
+    other = create_user(c, {
+        "schemas": [USER_SCHEMA], "userName": "other" + tag, "userType": "Employee",
         "emails": [{"type": "work", "value": "other@elsewhere.net"}]})
     b, j, o = bjensen["id"], jsmith["id"], other["id"]
     before = "2011-05-13T04:42:34Z"
@@ -217,7 +205,7 @@ def test_rfc_7644_example_filters(ctx):
 def test_datetime_precision_and_offsets(ctx):
     """meta.created compares as the milliseconds it is rendered with, in any offset."""
     c = ctx.new_tenant()
-    u = _create(c, {"schemas": [USER], "userName": ctx.unique("time") + "@example.com"})
+    u = create_user(c, {"schemas": [USER_SCHEMA], "userName": ctx.unique("time") + "@example.com"})
     created = u["meta"]["created"]  # e.g. 2026-11-22T20:23:47.286Z
     assert created.endswith("Z") and len(created) == 24, "unexpected meta.created %r" % created
     ms = created[20:23]

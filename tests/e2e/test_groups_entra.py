@@ -10,62 +10,17 @@ expects 204 from every group PATCH.
 
 import uuid
 
-from harness import expect_error, expect_status, q
-
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ADSCIM_GROUP = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+from harness import expect_error, expect_scim_json, expect_status, q
+from resources import (create_user, entra_group_body, entra_user_body, expect_unknown_member, list_resources,
+                       members_of, patch_body, patch_group, post_created)
 
 
-def _scim_json(r, what):
-    ctype = r.headers.get("content-type", "")
-    assert ctype.split(";")[0].strip().lower() == "application/scim+json", \
-        "%s: expected Content-Type application/scim+json, got %r: %r" % (what, ctype, r)
-
-
-def _entra_user(c, ctx):
-    """Create a user with Entra's body (SCIM-NOTES section 1); returns its JSON."""
-    body = {
-        "schemas": [USER, ENTERPRISE],
-        "externalId": str(uuid.uuid4()),
-        "userName": ctx.unique("Test_User_") + "@testuser.com",
-        "active": True,
-        "emails": [{"primary": True, "type": "work", "value": ctx.unique("Test_User_") + "@testuser.com"}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
-        "roles": [],
-    }
-    r = c.post("/Users", body)
-    expect_status(r, 201, "create Entra user")
-    return r.json
-
-
-def _entra_group_body(ctx):
-    return {"schemas": [GROUP, ADSCIM_GROUP],
-            "externalId": str(uuid.uuid4()),
-            "displayName": ctx.unique("displayName"),
-            "meta": {"resourceType": "Group"}}
-
-
-def _patch(c, gid, *ops):
-    r = c.patch("/Groups/" + gid, {"schemas": [PATCH_OP], "Operations": list(ops)})
-    expect_status(r, 204, "Entra PATCH %r" % (ops,))
-    assert r.body == b"", "expected an empty 204 body, got %r" % r.body[:200]
-    return r
+def _group_body(ctx):
+    return entra_group_body(ctx, ctx.unique("displayName"))
 
 
 def _listing(c, query, what):
-    r = c.get("/Groups?" + query)
-    expect_status(r, 200, what)
-    _scim_json(r, what)
-    body = r.json
-    assert LIST_RESPONSE in body.get("schemas", []) and isinstance(body.get("Resources"), list), \
-        "%s: expected a ListResponse with Resources, got %r" % (what, r)
-    assert isinstance(body.get("totalResults"), int), "%s: expected an integer totalResults, got %r" % (what, body)
-    return body
+    return list_resources(c, "/Groups?" + query, what)
 
 
 def _reference_check(c, gid, uid):
@@ -80,17 +35,11 @@ def _reference_check(c, gid, uid):
     return body["totalResults"]
 
 
-def _members(c, gid):
-    r = c.get("/Groups/" + gid)
-    expect_status(r, 200, "full GET")
-    return sorted(m["value"] for m in r.json.get("members") or [])
-
-
 def test_entra_group_cycle(ctx):
     c = ctx.new_tenant()
-    users = [_entra_user(c, ctx) for _ in range(6)]
+    users = [create_user(c, entra_user_body(ctx)) for _ in range(6)]
     ids = [u["id"] for u in users]
-    body = _entra_group_body(ctx)
+    body = _group_body(ctx)
     by_name = "excludedAttributes=members&filter=" + q('displayName eq "%s"' % body["displayName"])
 
     # 1. Look the group up by its matching attribute: not there yet.
@@ -98,9 +47,7 @@ def test_entra_group_cycle(ctx):
     assert found["totalResults"] == 0 and found["Resources"] == [], "expected no group yet, got %r" % found
 
     # 2. Create it empty, with Entra's schema URN and meta.
-    r = c.post("/Groups", body)
-    expect_status(r, 201, "create")
-    _scim_json(r, "create")
+    r = post_created(c, "/Groups", body, "create")
     g = r.json
     gid = g["id"]
     assert g.get("displayName") == body["displayName"] and g.get("externalId") == body["externalId"], \
@@ -109,13 +56,13 @@ def test_entra_group_cycle(ctx):
     assert r.headers.get("location") == g["meta"]["location"], "expected Location = meta.location, got %r" % r
 
     # 3. Add five members in one operation (the sixth user stays out).
-    _patch(c, gid, {"op": "Add", "path": "members",
-                    "value": [{"$ref": None, "value": uid} for uid in ids[:5]]})
+    patch_group(c, gid, {"op": "Add", "path": "members",
+                         "value": [{"$ref": None, "value": uid} for uid in ids[:5]]})
 
     # 4. Read the group back as Entra does.
     r = c.get("/Groups/" + gid + "?excludedAttributes=members")
     expect_status(r, 200, "GET with excludedAttributes=members")
-    _scim_json(r, "GET with excludedAttributes=members")
+    expect_scim_json(r, "GET with excludedAttributes=members")
     assert "members" not in r.json, "expected no members, got %r" % r.json.get("members")
     assert r.json.get("displayName") == body["displayName"], "expected the displayName, got %r" % r.json
     found = _listing(c, by_name, "lookup after create")
@@ -128,17 +75,17 @@ def test_entra_group_cycle(ctx):
     assert _reference_check(c, gid, ids[5]) == 0, "expected the sixth user not to be a member"
 
     # 6. Remove two members with Entra's value array.
-    _patch(c, gid, {"op": "Remove", "path": "members",
-                    "value": [{"$ref": None, "value": ids[0]}, {"$ref": None, "value": ids[1]}]})
+    patch_group(c, gid, {"op": "Remove", "path": "members",
+                         "value": [{"$ref": None, "value": ids[0]}, {"$ref": None, "value": ids[1]}]})
     for uid in ids[:2]:
         assert _reference_check(c, gid, uid) == 0, "expected %s removed" % uid
     for uid in ids[2:5]:
         assert _reference_check(c, gid, uid) == 1, "expected %s still a member" % uid
-    assert _members(c, gid) == sorted(ids[2:5]), "expected exactly the three remaining members"
+    assert members_of(c, gid) == sorted(ids[2:5]), "expected exactly the three remaining members"
 
     # 7. Rename.
     new_name = ctx.unique("renamed displayName ")
-    _patch(c, gid, {"op": "Replace", "path": "displayName", "value": new_name})
+    patch_group(c, gid, {"op": "Replace", "path": "displayName", "value": new_name})
     found = _listing(c, "excludedAttributes=members&filter=" + q('displayName eq "%s"' % new_name), "lookup new name")
     assert [x["id"] for x in found["Resources"]] == [gid], "expected the new name to find the group, got %r" % found
     assert _listing(c, by_name, "lookup old name")["totalResults"] == 0, "expected the old name to find nothing"
@@ -160,7 +107,7 @@ def test_entra_group_cycle(ctx):
 
 def test_entra_lookup_by_external_id(ctx):
     c = ctx.new_tenant()
-    body = _entra_group_body(ctx)
+    body = _group_body(ctx)
     gid = c.post("/Groups", body).json["id"]
     found = _listing(c, "excludedAttributes=members&filter=" + q('externalId eq "%s"' % body["externalId"]),
                      "lookup by externalId")
@@ -172,35 +119,34 @@ def test_entra_lookup_by_external_id(ctx):
 
 def test_entra_one_op_per_member(ctx):
     c = ctx.new_tenant()
-    ids = [_entra_user(c, ctx)["id"] for _ in range(4)]
-    g = c.post("/Groups", _entra_group_body(ctx)).json
-    _patch(c, g["id"], *[{"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid}]} for uid in ids])
-    assert _members(c, g["id"]) == sorted(ids), "expected every member of the four ops"
-    _patch(c, g["id"], *[{"op": "Remove", "path": "members", "value": [{"$ref": None, "value": uid}]}
-                         for uid in ids[:3]])
-    assert _members(c, g["id"]) == [ids[3]], "expected three removed by three ops"
+    ids = [create_user(c, entra_user_body(ctx))["id"] for _ in range(4)]
+    g = c.post("/Groups", _group_body(ctx)).json
+    patch_group(c, g["id"], *[{"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid}]} for uid in ids])
+    assert members_of(c, g["id"]) == sorted(ids), "expected every member of the four ops"
+    patch_group(c, g["id"], *[{"op": "Remove", "path": "members", "value": [{"$ref": None, "value": uid}]}
+                              for uid in ids[:3]])
+    assert members_of(c, g["id"]) == [ids[3]], "expected three removed by three ops"
 
 
 def test_entra_large_batch(ctx):
     c = ctx.new_tenant()
-    ids = [_entra_user(c, ctx)["id"] for _ in range(150)]
-    g = c.post("/Groups", _entra_group_body(ctx)).json
-    _patch(c, g["id"], {"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid} for uid in ids]})
-    assert _members(c, g["id"]) == sorted(ids), "expected all 150 members of one batch"
+    ids = [create_user(c, entra_user_body(ctx))["id"] for _ in range(150)]
+    g = c.post("/Groups", _group_body(ctx)).json
+    patch_group(c, g["id"], {"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid} for uid in ids]})
+    assert members_of(c, g["id"]) == sorted(ids), "expected all 150 members of one batch"
     # The same batch again changes nothing and still succeeds.
-    _patch(c, g["id"], {"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid} for uid in ids]})
-    assert _members(c, g["id"]) == sorted(ids), "expected still exactly 150 members"
-    _patch(c, g["id"], {"op": "Remove", "path": "members", "value": [{"value": uid} for uid in ids[:100]]})
-    assert _members(c, g["id"]) == sorted(ids[100:]), "expected the 50 others left"
+    patch_group(c, g["id"], {"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid} for uid in ids]})
+    assert members_of(c, g["id"]) == sorted(ids), "expected still exactly 150 members"
+    patch_group(c, g["id"], {"op": "Remove", "path": "members", "value": [{"value": uid} for uid in ids[:100]]})
+    assert members_of(c, g["id"]) == sorted(ids[100:]), "expected the 50 others left"
 
 
 def test_entra_batch_with_deleted_user_fails_whole(ctx):
     c = ctx.new_tenant()
-    ids = [_entra_user(c, ctx)["id"] for _ in range(3)]
-    g = c.post("/Groups", _entra_group_body(ctx)).json
+    ids = [create_user(c, entra_user_body(ctx))["id"] for _ in range(3)]
+    g = c.post("/Groups", _group_body(ctx)).json
     expect_status(c.delete("/Users/" + ids[1]), 204, "delete a user before the batch")
-    r = c.patch("/Groups/" + g["id"], {"schemas": [PATCH_OP], "Operations": [
-        {"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid} for uid in ids]}]})
-    err = expect_error(r, 400, "invalidValue")
-    assert ids[1] in (err.get("detail") or ""), "expected the detail to name %s, got %r" % (ids[1], err)
-    assert _members(c, g["id"]) == [], "expected nothing of the failed batch applied"
+    r = c.patch("/Groups/" + g["id"], patch_body(
+        {"op": "Add", "path": "members", "value": [{"$ref": None, "value": uid} for uid in ids]}))
+    expect_unknown_member(r, ids[1])
+    assert members_of(c, g["id"]) == [], "expected nothing of the failed batch applied"

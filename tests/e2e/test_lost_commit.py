@@ -15,15 +15,13 @@ transaction may then hear "committed" of another one. The proxy shows that
 to the worker by asking about another, committed, transaction instead of
 the worker's (xact_status_of)."""
 
-from harness import GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, expect_error, expect_status
+from harness import BULK_REQUEST_SCHEMA, GROUP_SCHEMA, expect_error, expect_status
 from pg_cut import CommitCut
-
-BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+from resources import patch_body, user_body
 
 
 def _user_body(ctx):
-    return {"schemas": [USER_SCHEMA], "userName": ctx.unique("lost.commit.") + "@example.com",
-            "displayName": "Before", "active": True}
+    return user_body(ctx, "lost.commit.", displayName="Before")
 
 
 def _rows(ctx, c, user_name):
@@ -96,8 +94,7 @@ def test_create_whose_transaction_id_went_to_another(ctx):
 
 
 def _patch_display_name(value):
-    return {"schemas": [PATCH_SCHEMA], "Operations": [
-        {"op": "replace", "path": "displayName", "value": value}]}
+    return patch_body({"op": "replace", "path": "displayName", "value": value})
 
 
 def test_patch_whose_commit_reply_is_lost(ctx):
@@ -163,9 +160,8 @@ def test_group_members_patch_whose_commit_reply_is_lost(ctx):
     uid = expect_status(c.post("/Users", _user_body(ctx)), 201).json["id"]
     gid = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA],
                                            "displayName": ctx.unique("lost.commit.")}), 201).json["id"]
-    r, log = _through_cut(ctx, c, "after", "PATCH", "/Groups/" + gid, {
-        "schemas": [PATCH_SCHEMA], "Operations": [
-            {"op": "add", "path": "members", "value": [{"value": uid}]}]})
+    r, log = _through_cut(ctx, c, "after", "PATCH", "/Groups/" + gid, patch_body(
+        {"op": "add", "path": "members", "value": [{"value": uid}]}))
     expect_status(r, 204, "the member was added: the answer says so\n" + log)
     assert r.headers.get("etag") == 'W/"2"', r.headers
     got = expect_status(c.get("/Groups/" + gid), 200).json
@@ -175,7 +171,7 @@ def test_group_members_patch_whose_commit_reply_is_lost(ctx):
 def test_bulk_operation_whose_commit_reply_is_lost(ctx):
     c = ctx.new_tenant()
     first, second = _user_body(ctx), _user_body(ctx)
-    r, log = _through_cut(ctx, c, "after", "POST", "/Bulk", {"schemas": [BULK_REQUEST], "Operations": [
+    r, log = _through_cut(ctx, c, "after", "POST", "/Bulk", {"schemas": [BULK_REQUEST_SCHEMA], "Operations": [
         {"method": "POST", "path": "/Users", "bulkId": "a", "data": first},
         {"method": "POST", "path": "/Users", "bulkId": "b", "data": second}]})
     expect_status(r, 200, log)

@@ -3,12 +3,10 @@
 import json
 import uuid
 
-from harness import expect_error, expect_status, q
+from harness import (ERROR_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, expect_error, expect_scim_json,
+                     expect_status, q)
+from resources import create_user, get_user, is_int, list_resources, post_created
 
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 PASSWORD = "1mz050nq-Secret"
 
 
@@ -16,7 +14,7 @@ def _okta_user(ctx, password=True):
     """A create body as in Okta's SCIM 2.0 reference."""
     name = ctx.unique("okta.user") + "@example.com"
     body = {
-        "schemas": [USER],
+        "schemas": [USER_SCHEMA],
         "userName": name,
         "name": {"givenName": "John", "familyName": "Smith"},
         "emails": [{"primary": True, "value": name, "type": "work"}],
@@ -31,28 +29,6 @@ def _okta_user(ctx, password=True):
     return body
 
 
-def _scim_json(r):
-    ctype = r.headers.get("content-type", "")
-    assert ctype.startswith("application/scim+json"), \
-        "expected Content-Type application/scim+json, got %r (status %d)" % (ctype, r.status)
-
-
-def _create(c, body):
-    r = c.post("/Users", body)
-    expect_status(r, 201, "create %r" % body.get("userName"))
-    return r.json
-
-
-def _get(c, uid):
-    r = c.get("/Users/" + uid)
-    expect_status(r, 200, "GET /Users/" + uid)
-    return r.json
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _has_key(obj, key):
     """True when `key` (case-insensitively) is a key anywhere inside obj."""
     if isinstance(obj, dict):
@@ -63,14 +39,12 @@ def _has_key(obj, key):
 
 
 def _list(c, query):
-    r = c.get("/Users?" + query)
-    expect_status(r, 200, "GET /Users?" + query)
-    _scim_json(r)
-    j = r.json
-    assert j is not None and j.get("schemas") == [LIST_RESPONSE], "expected a ListResponse, got %r" % r.text[:300]
+    """A list of users as Okta's test reads it: the ListResponse schema
+    alone, integers, and itemsPerPage the number of Resources."""
+    j = list_resources(c, "/Users?" + query)
+    assert j.get("schemas") == [LIST_SCHEMA], "expected a ListResponse, got %r" % j
     for key in ("totalResults", "startIndex", "itemsPerPage"):
-        assert _is_int(j.get(key)), "expected %s to be a JSON integer, got %r" % (key, j.get(key))
-    assert isinstance(j.get("Resources"), list), "expected a Resources array, got %r" % j.get("Resources")
+        assert is_int(j.get(key)), "expected %s to be a JSON integer, got %r" % (key, j.get(key))
     assert j["itemsPerPage"] == len(j["Resources"]), \
         "expected itemsPerPage %d to equal the number of Resources %d" % (j["itemsPerPage"], len(j["Resources"]))
     return j
@@ -78,7 +52,7 @@ def _list(c, query):
 
 def test_lookup_with_start_index_and_count(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _okta_user(ctx))
+    u = create_user(c, _okta_user(ctx))
     j = _list(c, "filter=" + q('userName eq "%s"' % u["userName"]) + "&startIndex=1&count=100")
     assert (j["totalResults"], j["startIndex"], j["itemsPerPage"]) == (1, 1, 1), \
         "expected totalResults 1, startIndex 1, itemsPerPage 1, got %r" % j
@@ -90,7 +64,7 @@ def test_lookup_with_start_index_and_count(ctx):
 
 def test_lookup_username_case_insensitive(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _okta_user(ctx))
+    u = create_user(c, _okta_user(ctx))
     j = _list(c, "filter=" + q('userName eq "%s"' % u["userName"].upper()) + "&startIndex=1&count=100")
     assert [r["id"] for r in j["Resources"]] == [u["id"]], \
         "expected the upper-cased userName to find %s, got %r" % (u["id"], j)
@@ -98,7 +72,7 @@ def test_lookup_username_case_insensitive(ctx):
 
 def test_paging_is_stable_without_repeats(ctx):
     c = ctx.new_tenant()
-    created = {_create(c, _okta_user(ctx, password=False))["id"] for _ in range(5)}
+    created = {create_user(c, _okta_user(ctx, password=False))["id"] for _ in range(5)}
     seen = []
     for start, size in ((1, 2), (3, 2), (5, 1)):
         j = _list(c, "startIndex=%d&count=2" % start)
@@ -123,9 +97,7 @@ def test_paging_is_stable_without_repeats(ctx):
 def test_create_with_password_and_groups_never_returns_password(ctx):
     c = ctx.new_tenant()
     body = _okta_user(ctx)
-    r = c.post("/Users", body)
-    expect_status(r, 201, "Okta create with password and groups []")
-    _scim_json(r)
+    r = post_created(c, "/Users", body, "Okta create with password and groups []")
     assert not _has_key(r.json, "password") and PASSWORD.encode() not in r.body, \
         "expected no password in the POST response, got %r" % r.text[:500]
     assert r.json.get("userName") == body["userName"], "expected the user created, got %r" % r.json
@@ -145,7 +117,7 @@ def test_content_type_application_json_accepted(ctx):
     expect_status(r, 201, "POST with Content-Type application/json")
     assert r.json.get("userName") == body["userName"], "expected the user created, got %r" % r.json
     uid = r.json["id"]
-    patch = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"displayName": "JSON"}}]}
+    patch = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "value": {"displayName": "JSON"}}]}
     r = c.patch("/Users/" + uid, raw=json.dumps(patch).encode(),
                 headers={"Content-Type": "application/json; charset=utf-8"})
     expect_status(r, 200, "PATCH with Content-Type application/json; charset=utf-8")
@@ -158,12 +130,12 @@ def test_put_replaces_whole_user(ctx):
     body["title"] = "Manager"
     body["nickName"] = "Johnny"
     body["phoneNumbers"] = [{"type": "work", "value": "+1 555 0100"}]
-    u = _create(c, body)
-    put = {"schemas": [USER], "id": u["id"], "userName": u["userName"],
+    u = create_user(c, body)
+    put = {"schemas": [USER_SCHEMA], "id": u["id"], "userName": u["userName"],
            "name": {"givenName": "Jane"}, "active": False, "groups": [], "password": PASSWORD}
     r = c.put("/Users/" + u["id"], put)
     expect_status(r, 200, "PUT the whole user")
-    _scim_json(r)
+    expect_scim_json(r)
     p = r.json
     for gone in ("title", "nickName", "phoneNumbers", "emails", "displayName", "locale", "externalId"):
         assert gone not in p, "expected %s gone after a PUT without it, got %r" % (gone, p.get(gone))
@@ -173,47 +145,47 @@ def test_put_replaces_whole_user(ctx):
     assert p["meta"]["created"] == u["meta"]["created"], "expected meta.created kept, got %r" % p["meta"]
     assert p["meta"]["version"] != u["meta"]["version"], "expected a new meta.version, got %r" % p["meta"]
     assert not _has_key(p, "password"), "expected no password in the PUT response"
-    assert _get(c, u["id"]) == p, "expected GET to return the PUT reply"
+    assert get_user(c, u["id"]) == p, "expected GET to return the PUT reply"
 
 
 def test_put_without_username_is_400(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _okta_user(ctx))
-    r = c.put("/Users/" + u["id"], {"schemas": [USER], "name": {"givenName": "Jane"}, "active": True})
+    u = create_user(c, _okta_user(ctx))
+    r = c.put("/Users/" + u["id"], {"schemas": [USER_SCHEMA], "name": {"givenName": "Jane"}, "active": True})
     expect_error(r, 400)
-    _scim_json(r)
-    assert _get(c, u["id"]) == u, "expected the user unchanged after the failed PUT"
+    expect_scim_json(r)
+    assert get_user(c, u["id"]) == u, "expected the user unchanged after the failed PUT"
 
 
 def test_pathless_patch_active_false(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _okta_user(ctx))
-    r = c.patch("/Users/" + u["id"], {"schemas": [PATCH_OP],
+    u = create_user(c, _okta_user(ctx))
+    r = c.patch("/Users/" + u["id"], {"schemas": [PATCH_SCHEMA],
                                       "Operations": [{"op": "replace", "value": {"active": False}}]})
     expect_status(r, 200, "Okta pathless deactivate")
     p = r.json
     assert p.get("active") is False, "expected active false, got %r" % p.get("active")
     assert p.get("name") == u.get("name") and p.get("emails") == u.get("emails"), \
         "expected the other attributes kept, got %r" % p
-    assert _get(c, u["id"]).get("active") is False, "expected GET to show active false"
+    assert get_user(c, u["id"]).get("active") is False, "expected GET to show active false"
 
 
 def test_duplicate_post_is_409(ctx):
     c = ctx.new_tenant()
     body = _okta_user(ctx)
-    u = _create(c, body)
+    u = create_user(c, body)
     r = c.post("/Users", body)
     expect_error(r, 409, "uniqueness")
-    _scim_json(r)
+    expect_scim_json(r)
     j = _list(c, "filter=" + q('userName eq "%s"' % body["userName"]))
     assert [x["id"] for x in j["Resources"]] == [u["id"]], "expected only the first user, got %r" % j
-    assert _get(c, u["id"]) == u, "expected the first user unchanged"
+    assert get_user(c, u["id"]) == u, "expected the first user unchanged"
 
 
 def test_post_username_differing_in_case_is_409(ctx):
     c = ctx.new_tenant()
     body = _okta_user(ctx)
-    u = _create(c, body)
+    u = create_user(c, body)
     other = _okta_user(ctx)
     other["userName"] = body["userName"].upper()
     r = c.post("/Users", other)
@@ -225,15 +197,15 @@ def test_post_username_differing_in_case_is_409(ctx):
 def test_get_non_uuid_id_is_json_404(ctx):
     r = ctx.client.get("/Users/010101001010101011001010101011")
     expect_error(r, 404)
-    _scim_json(r)
-    assert r.json.get("schemas") == [ERROR] and r.json.get("status") == "404", \
+    expect_scim_json(r)
+    assert r.json.get("schemas") == [ERROR_SCHEMA] and r.json.get("status") == "404", \
         "expected a SCIM error with status \"404\", got %r" % r.json
 
 
 def test_get_random_uuid_is_404(ctx):
     r = ctx.client.get("/Users/%s" % uuid.uuid4())
     expect_error(r, 404)
-    _scim_json(r)
+    expect_scim_json(r)
     assert isinstance(r.json.get("detail"), str) and r.json["detail"], "expected a detail, got %r" % r.json
 
 
@@ -241,8 +213,8 @@ def test_bad_token_is_json_401(ctx):
     r = ctx.client.get("/Users?filter=" + q('userName eq "x"') + "&startIndex=1&count=100",
                        token="bad-" + uuid.uuid4().hex)
     expect_error(r, 401)
-    _scim_json(r)
+    expect_scim_json(r)
     j = r.json
-    assert j.get("schemas") == [ERROR], "expected the Error schema, got %r" % j
+    assert j.get("schemas") == [ERROR_SCHEMA], "expected the Error schema, got %r" % j
     assert j.get("status") == "401", "expected status \"401\" (a string), got %r" % j.get("status")
     assert isinstance(j.get("detail"), str) and j["detail"], "expected a detail, got %r" % j

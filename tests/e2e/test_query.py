@@ -1,7 +1,7 @@
 """Sorting, projection, cursor paging (RFC 9865), .search and ETags."""
 
-from harness import (ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA,
-                     USER_SCHEMA, expect_error, expect_status, q)
+from harness import ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expect_error, expect_status, q
+from resources import create_user, patch_body
 
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
@@ -14,9 +14,7 @@ def _users(c, names, **extra):
         for key, values in extra.items():
             if values[i] is not None:
                 body[key] = values[i]
-        r = c.post("/Users", body)
-        expect_status(r, 201, "create %s" % name)
-        ids.append(r.json["id"])
+        ids.append(create_user(c, body)["id"])
     return ids
 
 
@@ -264,7 +262,7 @@ def test_etags_and_preconditions(ctx):
     assert tag and tag == r.json["meta"]["version"], (tag, r.json["meta"])
     expect_status(c.get("/Users/" + uid, headers={"If-None-Match": tag}), 304)
     expect_status(c.get("/Users/" + uid, headers={"If-None-Match": 'W/"999"'}), 200)
-    patch = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "title", "value": "x"}]}
+    patch = patch_body({"op": "replace", "path": "title", "value": "x"})
     expect_error(c.patch("/Users/" + uid, patch, headers={"If-Match": 'W/"999"'}), 412)
     expect_error(c.put("/Users/" + uid, {"userName": "etag2"}, headers={"If-Match": 'W/"999"'}), 412)
     expect_error(c.delete("/Users/" + uid, headers={"If-Match": 'W/"999"'}), 412)

@@ -3,13 +3,13 @@ Entra's "Test Connection" sends."""
 
 import uuid
 
-from harness import LIST_SCHEMA, expect_error, expect_status, q
+from harness import LIST_SCHEMA, expect_error, expect_scim_json, expect_status, q
 
 
 def test_service_provider_config_needs_no_token(ctx):
     resp = ctx.client.get("/ServiceProviderConfig", token=None)
     expect_status(resp, 200)
-    assert resp.headers.get("content-type", "").startswith("application/scim+json"), resp
+    expect_scim_json(resp)
     assert "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig" in resp.json["schemas"], resp
 
 

@@ -8,6 +8,7 @@ import threading
 import time
 
 from harness import GROUP_SCHEMA, USER_SCHEMA, expect_error, expect_status, log_lines_with
+from resources import create_group, create_user
 
 # Enough members, with long enough display names (about 9 MB of JSON), that
 # the database is still sending them when the test ends its session.
@@ -47,8 +48,8 @@ END $$"""
 def _large_group(ctx, c):
     """A group of MEMBERS users of c's tenant, made with SQL from one user
     made through the API."""
-    template = expect_status(c.post("/Users", {"schemas": [USER_SCHEMA], "userName": "template@example.com",
-                                               "displayName": "Template"}), 201).json["id"]
+    template = create_user(c, {"schemas": [USER_SCHEMA], "userName": "template@example.com",
+                               "displayName": "Template"})["id"]
     ctx.psql("""INSERT INTO users (tenant_id, user_name, display_name, active, doc)
         SELECT t.tenant_id, n.name, n.display, true,
                t.doc || jsonb_build_object('userName', n.name, 'displayName', n.display)
@@ -57,7 +58,7 @@ def _large_group(ctx, c):
                                format('Member %%s ', i) || repeat('x', %d) AS display
                           FROM generate_series(1, %d) i) n
          WHERE t.tenant_id = '%s' AND t.id = '%s'""" % (DISPLAY_WIDTH, MEMBERS - 1, c.tenant_id, template))
-    gid = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Large"}), 201).json["id"]
+    gid = create_group(c, {"schemas": [GROUP_SCHEMA], "displayName": "Large"})["id"]
     ctx.psql("INSERT INTO group_members (tenant_id, group_id, user_id) SELECT tenant_id, '%s', id"
              " FROM users WHERE tenant_id = '%s'" % (gid, c.tenant_id))
     return gid

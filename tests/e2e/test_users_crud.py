@@ -4,64 +4,36 @@ the attributes the seed applications map (SCIM-NOTES section 5)."""
 import time
 import uuid
 
-from harness import expect_error, expect_status, q
-
-USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+from harness import ENTERPRISE_SCHEMA, USER_SCHEMA, expect_error, expect_scim_json, expect_status
+from resources import create_user, patch_body, patch_user, resource_ids, search_users, user_body
 
 
 def _user(ctx, **extra):
-    body = {"schemas": [USER], "userName": ctx.unique("crud.user") + "@example.com", "active": True}
-    body.update(extra)
-    return body
+    return user_body(ctx, "crud.user", **extra)
 
 
-def _scim_json(r):
-    ctype = r.headers.get("content-type", "")
-    assert ctype.startswith("application/scim+json"), \
-        "expected Content-Type application/scim+json, got %r (status %d)" % (ctype, r.status)
-
-
-def _create(c, body):
-    r = c.post("/Users", body)
-    expect_status(r, 201, "create %r" % body.get("userName"))
-    _scim_json(r)
+def _with_etag(r):
+    """The user r holds, whose ETag is its meta.version."""
+    expect_scim_json(r)
+    assert r.headers.get("etag") == r.json["meta"]["version"], \
+        "expected ETag %r, got %r" % (r.json["meta"]["version"], r.headers.get("etag"))
     return r.json
 
 
 def _get(c, uid):
-    r = c.get("/Users/" + uid)
-    expect_status(r, 200, "GET /Users/" + uid)
-    _scim_json(r)
-    assert r.headers.get("etag") == r.json["meta"]["version"], \
-        "expected ETag %r, got %r" % (r.json["meta"]["version"], r.headers.get("etag"))
-    return r.json
+    return _with_etag(expect_status(c.get("/Users/" + uid), 200, "GET /Users/" + uid))
 
 
 def _put(c, uid, body):
-    r = c.put("/Users/" + uid, body)
-    expect_status(r, 200, "PUT /Users/" + uid)
-    _scim_json(r)
-    assert r.headers.get("etag") == r.json["meta"]["version"], \
-        "expected ETag %r, got %r" % (r.json["meta"]["version"], r.headers.get("etag"))
-    return r.json
-
-
-def _patch(c, uid, *ops):
-    r = c.patch("/Users/" + uid, {"schemas": [PATCH_OP], "Operations": list(ops)})
-    expect_status(r, 200, "PATCH %r" % (ops,))
-    return r.json
+    return _with_etag(expect_status(c.put("/Users/" + uid, body), 200, "PUT /Users/" + uid))
 
 
 def _search(c, filt):
-    r = c.get("/Users?filter=" + q(filt))
-    expect_status(r, 200, "filter " + filt)
-    return [x["id"] for x in r.json.get("Resources", [])]
+    return resource_ids(search_users(c, filt))
 
 
 def _check_enterprise(u, expected, manager_id, what):
-    ent = u.get(ENTERPRISE)
+    ent = u.get(ENTERPRISE_SCHEMA)
     assert isinstance(ent, dict), "%s: expected the enterprise extension, got %r" % (what, u)
     for key, value in expected.items():
         assert ent.get(key) == value, "%s: expected %s %r, got %r" % (what, key, value, ent.get(key))
@@ -70,57 +42,58 @@ def _check_enterprise(u, expected, manager_id, what):
         "%s: expected manager.value %r, got %r" % (what, manager_id, m)
     assert isinstance(m.get("$ref"), str) and m["$ref"].endswith("/Users/" + manager_id), \
         "%s: expected manager.$ref ending in /Users/%s, got %r" % (what, manager_id, m)
-    assert ENTERPRISE in u.get("schemas", []), "%s: expected %s in schemas, got %r" % (what, ENTERPRISE, u.get("schemas"))
+    assert ENTERPRISE_SCHEMA in u.get("schemas", []), \
+        "%s: expected %s in schemas, got %r" % (what, ENTERPRISE_SCHEMA, u.get("schemas"))
 
 
 def test_enterprise_extension_round_trip(ctx):
     c = ctx.new_tenant()
-    boss = _create(c, _user(ctx))
-    boss2 = _create(c, _user(ctx))
+    boss = create_user(c, _user(ctx))
+    boss2 = create_user(c, _user(ctx))
     ext = {"employeeNumber": "701984", "costCenter": "4130", "organization": "Universal Studios",
            "division": "Theme Park", "department": "Tour Operations"}
-    body = _user(ctx, schemas=[USER, ENTERPRISE])
-    body[ENTERPRISE] = dict(ext, manager={"value": boss["id"]})
-    u = _create(c, body)
+    body = _user(ctx, schemas=[USER_SCHEMA, ENTERPRISE_SCHEMA])
+    body[ENTERPRISE_SCHEMA] = dict(ext, manager={"value": boss["id"]})
+    u = create_user(c, body)
     _check_enterprise(u, ext, boss["id"], "POST")
     _check_enterprise(_get(c, u["id"]), ext, boss["id"], "GET after POST")
 
     ext2 = {"employeeNumber": "42", "costCenter": "CC-9", "organization": "Org 2",
             "division": "Div 2", "department": "Dept 2"}
-    body2 = _user(ctx, schemas=[USER, ENTERPRISE], userName=u["userName"])
-    body2[ENTERPRISE] = dict(ext2, manager={"value": boss2["id"]})
+    body2 = _user(ctx, schemas=[USER_SCHEMA, ENTERPRISE_SCHEMA], userName=u["userName"])
+    body2[ENTERPRISE_SCHEMA] = dict(ext2, manager={"value": boss2["id"]})
     p = _put(c, u["id"], body2)
     _check_enterprise(p, ext2, boss2["id"], "PUT")
     _check_enterprise(_get(c, u["id"]), ext2, boss2["id"], "GET after PUT")
 
-    found = _search(c, '%s:employeeNumber eq "42"' % ENTERPRISE)
+    found = _search(c, '%s:employeeNumber eq "42"' % ENTERPRISE_SCHEMA)
     assert found == [u["id"]], "expected the enterprise employeeNumber filter to find %s, got %r" % (u["id"], found)
-    found = _search(c, '%s:manager.value eq "%s"' % (ENTERPRISE, boss2["id"]))
+    found = _search(c, '%s:manager.value eq "%s"' % (ENTERPRISE_SCHEMA, boss2["id"]))
     assert found == [u["id"]], "expected the manager.value filter to find %s, got %r" % (u["id"], found)
 
     p = _put(c, u["id"], _user(ctx, userName=u["userName"]))
-    assert ENTERPRISE not in p, "expected a PUT without the extension to remove it, got %r" % p.get(ENTERPRISE)
-    assert ENTERPRISE not in _get(c, u["id"]), "expected GET without the extension after the PUT"
+    assert ENTERPRISE_SCHEMA not in p, "expected a PUT without the extension to remove it, got %r" % p.get(ENTERPRISE_SCHEMA)
+    assert ENTERPRISE_SCHEMA not in _get(c, u["id"]), "expected GET without the extension after the PUT"
 
 
 def test_seed_application_attributes_round_trip(ctx):
     c = ctx.new_tenant()
     tag = uuid.uuid4().hex[:8]
-    body = _user(ctx, schemas=[USER, ENTERPRISE],
+    body = _user(ctx, schemas=[USER_SCHEMA, ENTERPRISE_SCHEMA],
                  externalId="ext-" + tag, displayName="Seed " + tag, title="Consultant",
                  preferredLanguage="nl-NL",
                  emails=[{"type": "work", "value": "seed-%s@example.com" % tag, "primary": True}],
                  phoneNumbers=[{"type": "work", "value": "+31 20 555 0100"}],
                  roles=[{"value": "role", "primary": "True"}])
-    body[ENTERPRISE] = {"organization": "BIC " + tag}
-    u = _create(c, body)
+    body[ENTERPRISE_SCHEMA] = {"organization": "BIC " + tag}
+    u = create_user(c, body)
     for what, got in (("POST", u), ("GET", _get(c, u["id"]))):
         for key in ("externalId", "displayName", "title", "preferredLanguage", "emails", "phoneNumbers"):
             assert got.get(key) == body[key], "%s: expected %s %r, got %r" % (what, key, body[key], got.get(key))
         assert got.get("roles") == [{"value": "role", "primary": True}], \
             "%s: expected roles with primary as the JSON boolean true, got %r" % (what, got.get("roles"))
-        assert got.get(ENTERPRISE, {}).get("organization") == "BIC " + tag, \
-            "%s: expected the enterprise organization, got %r" % (what, got.get(ENTERPRISE))
+        assert got.get(ENTERPRISE_SCHEMA, {}).get("organization") == "BIC " + tag, \
+            "%s: expected the enterprise organization, got %r" % (what, got.get(ENTERPRISE_SCHEMA))
 
     checks = [('phoneNumbers[type eq "work"].value eq "+31 20 555 0100"', True),
               ('emails[type eq "work"].value eq "seed-%s@example.com"' % tag, True),
@@ -131,7 +104,7 @@ def test_seed_application_attributes_round_trip(ctx):
               ('roles[primary eq "True"].value eq "role"', True),
               ('roles[primary eq true].value eq "role"', True),
               ('roles[primary eq false].value eq "role"', False),
-              ('%s:organization eq "BIC %s"' % (ENTERPRISE, tag), True)]
+              ('%s:organization eq "BIC %s"' % (ENTERPRISE_SCHEMA, tag), True)]
     for filt, hit in checks:
         found = _search(c, filt)
         assert found == ([u["id"]] if hit else []), \
@@ -141,34 +114,35 @@ def test_seed_application_attributes_round_trip(ctx):
 def test_seed_application_patches(ctx):
     """The PATCH paths the seed applications' mappings produce."""
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx, preferredLanguage="en-US",
-                         phoneNumbers=[{"type": "work", "value": "+1 555 0100"},
-                                       {"type": "mobile", "value": "+1 555 0199"}]))
-    p = _patch(c, u["id"],
-               {"op": "Replace", "path": 'phoneNumbers[type eq "work"].value', "value": "+1 555 0111"},
-               {"op": "Replace", "path": "preferredLanguage", "value": "de-DE"},
-               {"op": "Add", "path": 'roles[primary eq "True"].value', "value": "admin"},
-               {"op": "Add", "path": ENTERPRISE + ":organization", "value": "Org"})
+    u = create_user(c, _user(ctx, preferredLanguage="en-US",
+                             phoneNumbers=[{"type": "work", "value": "+1 555 0100"},
+                                           {"type": "mobile", "value": "+1 555 0199"}]))
+    p = patch_user(c, u["id"],
+                   {"op": "Replace", "path": 'phoneNumbers[type eq "work"].value', "value": "+1 555 0111"},
+                   {"op": "Replace", "path": "preferredLanguage", "value": "de-DE"},
+                   {"op": "Add", "path": 'roles[primary eq "True"].value', "value": "admin"},
+                   {"op": "Add", "path": ENTERPRISE_SCHEMA + ":organization", "value": "Org"}).json
     phones = sorted(p.get("phoneNumbers", []), key=lambda e: e.get("type"))
     assert phones == [{"type": "mobile", "value": "+1 555 0199"}, {"type": "work", "value": "+1 555 0111"}], \
         "expected the work phone replaced and the mobile kept, got %r" % p.get("phoneNumbers")
     assert p.get("preferredLanguage") == "de-DE", "expected preferredLanguage de-DE, got %r" % p.get("preferredLanguage")
     assert p.get("roles") == [{"primary": True, "value": "admin"}], \
         "expected create-on-absent of the primary role, got %r" % p.get("roles")
-    assert p.get(ENTERPRISE, {}).get("organization") == "Org", "expected organization Org, got %r" % p.get(ENTERPRISE)
+    assert p.get(ENTERPRISE_SCHEMA, {}).get("organization") == "Org", \
+        "expected organization Org, got %r" % p.get(ENTERPRISE_SCHEMA)
     assert _get(c, u["id"]) == p, "expected GET to return the PATCH reply"
 
 
 def test_string_booleans_become_json_booleans(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx, active="False",
-                         emails=[{"type": "work", "value": "b@example.com", "primary": "true"}],
-                         roles=[{"value": "r", "primary": "TRUE"}]))
+    u = create_user(c, _user(ctx, active="False",
+                             emails=[{"type": "work", "value": "b@example.com", "primary": "true"}],
+                             roles=[{"value": "r", "primary": "TRUE"}]))
     for what, got in (("POST", u), ("GET", _get(c, u["id"]))):
         assert got.get("active") is False, "%s: expected active false, got %r" % (what, got.get("active"))
         assert got["emails"][0].get("primary") is True, "%s: expected emails primary true, got %r" % (what, got["emails"])
         assert got["roles"][0].get("primary") is True, "%s: expected roles primary true, got %r" % (what, got["roles"])
-    p = _patch(c, u["id"], {"op": "replace", "path": "active", "value": "True"})
+    p = patch_user(c, u["id"], {"op": "replace", "path": "active", "value": "True"}).json
     assert p.get("active") is True, "expected PATCH active \"True\" to give true, got %r" % p.get("active")
     p = _put(c, u["id"], _user(ctx, userName=u["userName"], active="false"))
     assert p.get("active") is False, "expected PUT active \"false\" to give false, got %r" % p.get("active")
@@ -176,24 +150,24 @@ def test_string_booleans_become_json_booleans(ctx):
 
 def test_get_returns_what_post_returned(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx, displayName="Same", name={"givenName": "G", "familyName": "F"}))
+    u = create_user(c, _user(ctx, displayName="Same", name={"givenName": "G", "familyName": "F"}))
     assert _get(c, u["id"]) == u, "expected GET to equal the POST reply"
 
 
 def test_list_users_of_tenant(ctx):
     c = ctx.new_tenant()
-    ids = {_create(c, _user(ctx))["id"] for _ in range(3)}
+    ids = {create_user(c, _user(ctx))["id"] for _ in range(3)}
     r = c.get("/Users")
     expect_status(r, 200, "GET /Users")
-    _scim_json(r)
+    expect_scim_json(r)
     assert r.json.get("totalResults") == 3, "expected totalResults 3, got %r" % r.json.get("totalResults")
     assert {x["id"] for x in r.json.get("Resources", [])} == ids, "expected the 3 users, got %r" % r.json
 
 
 def test_put_replaces_and_keeps_identity(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx, displayName="Old", title="Old title", externalId="old-ext",
-                         emails=[{"type": "work", "value": "old@example.com"}]))
+    u = create_user(c, _user(ctx, displayName="Old", title="Old title", externalId="old-ext",
+                             emails=[{"type": "work", "value": "old@example.com"}]))
     time.sleep(1.1)
     new_name = ctx.unique("renamed") + "@example.com"
     p = _put(c, u["id"], _user(ctx, userName=new_name, displayName="New", externalId="new-ext"))
@@ -212,19 +186,18 @@ def test_put_replaces_and_keeps_identity(ctx):
 
 def test_put_same_username_other_case_is_allowed(ctx):
     c = ctx.new_tenant()
-    u = _create(c, _user(ctx))
+    u = create_user(c, _user(ctx))
     p = _put(c, u["id"], _user(ctx, userName=u["userName"].upper()))
     assert p["userName"] == u["userName"].upper(), "expected a user to change the case of its own userName, got %r" % p
 
 
 def test_username_conflict_on_put_and_patch(ctx):
     c = ctx.new_tenant()
-    a = _create(c, _user(ctx))
-    b = _create(c, _user(ctx))
+    a = create_user(c, _user(ctx))
+    b = create_user(c, _user(ctx))
     r = c.put("/Users/" + b["id"], _user(ctx, userName=a["userName"].upper()))
     expect_error(r, 409, "uniqueness")
-    r = c.patch("/Users/" + b["id"], {"schemas": [PATCH_OP], "Operations": [
-        {"op": "replace", "path": "userName", "value": a["userName"]}]})
+    r = c.patch("/Users/" + b["id"], patch_body({"op": "replace", "path": "userName", "value": a["userName"]}))
     expect_error(r, 409, "uniqueness")
     assert _get(c, b["id"]) == b, "expected b unchanged after the conflicts"
     assert _get(c, a["id"]) == a, "expected a unchanged after the conflicts"
@@ -233,14 +206,14 @@ def test_username_conflict_on_put_and_patch(ctx):
 def test_external_id_is_not_unique(ctx):
     c = ctx.new_tenant()
     ext = "shared-" + uuid.uuid4().hex
-    ids = sorted(_create(c, _user(ctx, externalId=ext))["id"] for _ in range(2))
+    ids = sorted(create_user(c, _user(ctx, externalId=ext))["id"] for _ in range(2))
     assert sorted(_search(c, 'externalId eq "%s"' % ext)) == ids, "expected both users with the shared externalId"
 
 
 def test_delete_removes_only_that_user(ctx):
     c = ctx.new_tenant()
-    keep = _create(c, _user(ctx))
-    gone = _create(c, _user(ctx))
+    keep = create_user(c, _user(ctx))
+    gone = create_user(c, _user(ctx))
     r = c.delete("/Users/" + gone["id"])
     expect_status(r, 204, "DELETE")
     expect_error(c.get("/Users/" + gone["id"]), 404)
@@ -253,10 +226,10 @@ def test_delete_removes_only_that_user(ctx):
 def test_get_after_manager_deleted(ctx):
     """Deleting a manager must not break reading the users that reported to it."""
     c = ctx.new_tenant()
-    boss = _create(c, _user(ctx))
-    body = _user(ctx, schemas=[USER, ENTERPRISE])
-    body[ENTERPRISE] = {"manager": {"value": boss["id"]}}
-    u = _create(c, body)
+    boss = create_user(c, _user(ctx))
+    body = _user(ctx, schemas=[USER_SCHEMA, ENTERPRISE_SCHEMA])
+    body[ENTERPRISE_SCHEMA] = {"manager": {"value": boss["id"]}}
+    u = create_user(c, body)
     expect_status(c.delete("/Users/" + boss["id"]), 204, "DELETE the manager")
     r = c.get("/Users/" + u["id"])
     expect_status(r, 200, "GET the report after its manager was deleted")

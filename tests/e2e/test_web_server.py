@@ -17,7 +17,7 @@ import select
 import socket
 import urllib.parse
 
-from harness import (LIST_SCHEMA, SCIM_CONTENT_TYPE, Response, expect_error, expect_status,
+from harness import (LIST_SCHEMA, SCIM_CONTENT_TYPE, Response, expect_error, expect_scim_json, expect_status,
                      log_lines_with, q)
 
 # Beyond the body limit of every shipped configuration (8 MiB).
@@ -70,6 +70,15 @@ class _Raw:
             sock.close()
 
 
+def _post_raw(ctx, framing, pieces):
+    """POST /Users with _Raw: the token, a SCIM Content-Type and framing, the
+    header that says how long the body is (Content-Length or
+    Transfer-Encoding); the body in pieces."""
+    headers = {"Authorization": f"Bearer {ctx.token}", "Content-Type": SCIM_CONTENT_TYPE}
+    headers.update(framing)
+    return _Raw(ctx).send("POST", "/Users", headers, pieces)
+
+
 def _pieces(total, size=65536):
     piece = b"a" * size
     for _ in range(total // size):
@@ -84,7 +93,7 @@ def _chunked(total, size=65536):
 
 def test_token_reaches_the_worker(ctx):
     resp = expect_status(ctx.client.get("/Users?count=1"), 200)
-    assert resp.headers.get("content-type", "").startswith(SCIM_CONTENT_TYPE), resp
+    expect_scim_json(resp)
     assert LIST_SCHEMA in resp.json["schemas"], resp
 
 
@@ -121,22 +130,12 @@ def test_body_over_the_scim_limit_is_the_workers_413(ctx):
 
 
 def test_body_over_the_server_limit_is_a_scim_413(ctx):
-    raw = _Raw(ctx)
-    resp = raw.send("POST", "/Users", {
-        "Authorization": f"Bearer {ctx.token}",
-        "Content-Type": SCIM_CONTENT_TYPE,
-        "Content-Length": str(OVER_SERVER_LIMIT),
-    }, _pieces(OVER_SERVER_LIMIT))
+    resp = _post_raw(ctx, {"Content-Length": str(OVER_SERVER_LIMIT)}, _pieces(OVER_SERVER_LIMIT))
     expect_error(resp, 413)
 
 
 def test_chunked_body_over_the_server_limit_is_a_scim_413(ctx):
-    raw = _Raw(ctx)
-    resp = raw.send("POST", "/Users", {
-        "Authorization": f"Bearer {ctx.token}",
-        "Content-Type": SCIM_CONTENT_TYPE,
-        "Transfer-Encoding": "chunked",
-    }, _chunked(OVER_SERVER_LIMIT))
+    resp = _post_raw(ctx, {"Transfer-Encoding": "chunked"}, _chunked(OVER_SERVER_LIMIT))
     expect_error(resp, 413)
 
 
@@ -144,12 +143,7 @@ def test_chunked_body_within_the_limits_reaches_the_worker(ctx):
     name = ctx.unique("chunked") + "@example.com"
     data = ('{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s"}'
             % name).encode()
-    raw = _Raw(ctx)
-    resp = raw.send("POST", "/Users", {
-        "Authorization": f"Bearer {ctx.token}",
-        "Content-Type": SCIM_CONTENT_TYPE,
-        "Transfer-Encoding": "chunked",
-    }, [b"%x\r\n" % len(data) + data + b"\r\n0\r\n\r\n"])
+    resp = _post_raw(ctx, {"Transfer-Encoding": "chunked"}, [b"%x\r\n" % len(data) + data + b"\r\n0\r\n\r\n"])
     expect_status(resp, 201)
     assert resp.json["userName"] == name, resp
     expect_status(ctx.client.delete("/Users/" + resp.json["id"]), 204)
@@ -234,12 +228,7 @@ def test_large_headers_the_worker_reads_are_never_a_500(ctx):
 
 
 def test_malformed_content_length_is_a_scim_400(ctx):
-    raw = _Raw(ctx)
-    resp = raw.send("POST", "/Users", {
-        "Authorization": f"Bearer {ctx.token}",
-        "Content-Type": SCIM_CONTENT_TYPE,
-        "Content-Length": "99999999999999999999999",
-    }, [b"{}"])
+    resp = _post_raw(ctx, {"Content-Length": "99999999999999999999999"}, [b"{}"])
     _answered_by_anyone(resp, (400, 413))
 
 
