@@ -32,7 +32,7 @@ def user_body(ctx, prefix="user", **attributes):
 
 
 def entra_user_body(ctx, **attributes):
-    """Entra's create body (SCIM-NOTES section 1), with unique names;
+    """Entra's create body (its default attribute mappings), with unique names;
     attributes are added, or replace those."""
     tag = uuid.uuid4().hex[:8]
     body = {
@@ -52,7 +52,7 @@ def entra_user_body(ctx, **attributes):
 
 
 def entra_group_body(ctx, name=None, members=None, external_id=None):
-    """Entra's group create body (SCIM-NOTES section 1), with a unique
+    """Entra's group create body (its default attribute mappings), with a unique
     displayName unless name is given; members only when given."""
     body = {"schemas": [GROUP_SCHEMA, ADSCIM_GROUP_SCHEMA],
             "externalId": external_id or str(uuid.uuid4()),

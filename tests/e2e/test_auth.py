@@ -1,7 +1,6 @@
 """Bearer token authentication and tenant isolation."""
 
 import os
-import re
 import uuid
 
 from harness import (ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, Client, expect_error, expect_status,

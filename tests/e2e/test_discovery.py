@@ -1,4 +1,4 @@
-"""Discovery endpoints (RFC 7644 section 4, SCIM-NOTES section 4)."""
+"""Discovery endpoints (RFC 7644 section 4), as Entra, Okta and strict clients read them."""
 
 from harness import (ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expect_error,
                      expect_scim_json, expect_status)

@@ -1,4 +1,4 @@
-"""Filters reach SQL only as parameters (RFC 7644 3.4.2.2; issue 3 item 8).
+"""Filters reach SQL only as parameters (RFC 7644 3.4.2.2).
 
 Values full of SQL and LIKE syntax find exactly the users that hold them;
 hostile filter text (NUL, invalid UTF-8, overlong, too deep, too many

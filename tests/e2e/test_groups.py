@@ -1,4 +1,4 @@
-"""Groups and memberships (issue 4; SCIM-NOTES sections 1 to 4, RFC 7643 4.2,
+"""Groups and memberships as Entra and Okta manage them (RFC 7643 4.2,
 RFC 7644 3.5.2).
 
 Create, read (members, attributes, excludedAttributes), filters and paging,

@@ -1,4 +1,4 @@
-"""The Microsoft Entra ID group cycle (SCIM-NOTES sections 1 and 2), end to end.
+"""The Microsoft Entra ID group cycle (its requests and deviations from the RFC), end to end.
 
 Entra looks a group up by displayName with excludedAttributes=members,
 creates it empty with its own schema URN and meta, adds and removes members

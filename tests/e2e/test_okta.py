@@ -1,4 +1,4 @@
-"""What Okta sends and what its SCIM 2.0 SPEC test checks (SCIM-NOTES section 3)."""
+"""What Okta sends and what its SCIM 2.0 SPEC test checks ."""
 
 import json
 import uuid

@@ -1,5 +1,6 @@
 """User create, read, replace and delete, with the enterprise extension and
-the attributes the seed applications map (SCIM-NOTES section 5)."""
+the attributes the applications behind the endpoint map (iProva, Zenya,
+BenQ IAM, Samanage)."""
 
 import time
 import uuid

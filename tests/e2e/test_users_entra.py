@@ -1,4 +1,4 @@
-"""The Microsoft Entra ID provisioning cycle (SCIM-NOTES section 1 and 2).
+"""The Microsoft Entra ID provisioning cycle: its requests and its deviations from the RFC.
 
 Test Connection, create, lookups by the matching attributes, the PATCH bodies
 Entra sends (capitalised op names, create-on-absent, pathless dotted/URN keys,
@@ -189,7 +189,7 @@ def test_filter_username_starts_with(ctx):
 
 
 def test_filter_unquoted_literals_find_the_user(ctx):
-    # Entra writes some literals without quotes (SCIM-NOTES section 2).
+    # Entra writes some literals without quotes.
     c = ctx.new_tenant()
     body = entra_user_body(ctx)
     body["externalId"] = "jyoung"
