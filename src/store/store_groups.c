@@ -66,13 +66,16 @@ static struct store_statement members_keep_only = { .sql =
 static struct store_statement members_remove_all = { .sql =
 	"DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2"
 };
+/* Members' names by id (sql/006_member_names.sql): by (tenant_id, id), a
+ * tenant the statistics believe small was read whole for every member. */
 static struct store_statement members_each = { .sql =
 	"SELECT coalesce(m.user_id, m.member_group_id)::text,"
 	" CASE WHEN m.user_id IS NOT NULL THEN 'User' ELSE 'Group' END,"
 	" coalesce(u.display_name, u.user_name, g.display_name)"
 	" FROM group_members m"
-	" LEFT JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id"
-	" LEFT JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.member_group_id"
+	" LEFT JOIN users u ON u.id = m.user_id AND u.tenant_id IS NOT DISTINCT FROM m.tenant_id"
+	" LEFT JOIN groups g ON g.id = m.member_group_id"
+	"  AND g.tenant_id IS NOT DISTINCT FROM m.tenant_id"
 	" WHERE m.tenant_id = $1 AND m.group_id = $2"
 };
 /* Direct groups, then the groups those are members of, and so on; UNION
@@ -85,7 +88,7 @@ static struct store_statement user_groups = { .sql =
 	"  SELECT g.user_id, m.group_id, false FROM g JOIN group_members m"
 	"  ON m.tenant_id = $1 AND m.member_group_id = g.group_id)"
 	" SELECT g.user_id::text, g.group_id::text, gr.display_name, bool_or(g.direct)"
-	" FROM g JOIN groups gr ON gr.tenant_id = $1 AND gr.id = g.group_id"
+	" FROM g JOIN groups gr ON gr.id = g.group_id AND gr.tenant_id IS NOT DISTINCT FROM $1"
 	" GROUP BY 1, 2, 3 ORDER BY 1, 3, 2"
 };
 
