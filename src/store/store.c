@@ -521,8 +521,8 @@ static bool committed_is_ours(struct store *store, enum row_state row, struct sc
 		log_msg(store->log, LOG_WARNING, "transaction %s was committed", store->xact_id);
 		return true;
 	}
-	log_msg(store->log, LOG_ERROR, "what became of transaction %s is unknown: one of that id committed, "
-		"but %s row %s is %s", store->xact_id, table, store->noted.id,
+	log_msg(store->log, LOG_ERROR, "what became of transaction %s is unknown: one of that "
+		"id committed, but %s row %s is %s", store->xact_id, table, store->noted.id,
 		row == ROW_ABSENT ? "not there" : "not as this one left it");
 	return outcome_unknown(err);
 }
@@ -586,8 +586,8 @@ bool store_commit(struct store *store, struct scim_error *err)
 	}
 	if (!connection_lost(store, res))
 		return fail_result(store, res, err);
-	log_msg(store->log, LOG_WARNING, "database connection lost during COMMIT: %s; asking what became of "
-		"transaction %s", res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn),
+	log_msg(store->log, LOG_WARNING, "database connection lost during COMMIT: %s; asking "
+		"what became of transaction %s", res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn),
 		store->xact_id);
 	PQclear(res);
 	forget_connection(store);
@@ -665,8 +665,8 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 }
 
 /* Fill `out` from row `i` of a result whose columns are STORE_RESOURCE_COLUMNS. */
-bool store_read_resource(const struct store *store, PGresult *res, int i, struct stored_resource *out,
-			 struct scim_error *err)
+bool store_read_resource(const struct store *store, PGresult *res, int i,
+			 struct stored_resource *out, struct scim_error *err)
 {
 	json_error_t jerr;
 
@@ -689,9 +689,11 @@ bool store_read_resource(const struct store *store, PGresult *res, int i, struct
 	return true;
 }
 
-bool store_single_resource(const struct store *store, PGresult *res, struct stored_resource *out,
-			   struct scim_error *err)
+bool store_exec_resource(struct store *store, struct store_statement *stmt, int nparams,
+			 const char *const *params, struct stored_resource *out,
+			 struct scim_error *err)
 {
+	PGresult *res = store_exec(store, stmt, nparams, params, err);
 	bool ok;
 
 	if (res == NULL)
@@ -722,8 +724,8 @@ bool store_resource_get(struct store *store, struct store_resource_table *table,
 
 	if (!resource_id_valid(id))
 		return error_set(err, 404, NULL, "resource not found");
-	return store_single_resource(store, store_exec(store, for_update ? &table->get_for_update
-						: &table->get, 2, params, err), out, err);
+	return store_exec_resource(store, for_update ? &table->get_for_update : &table->get, 2,
+				   params, out, err);
 }
 
 bool store_resource_insert(struct store *store, struct store_resource_table *table,
@@ -734,7 +736,7 @@ bool store_resource_insert(struct store *store, struct store_resource_table *tab
 	const char *params[2] = { tenant_id, text };
 	bool ok;
 
-	ok = store_single_resource(store, store_exec(store, &table->insert, 2, params, err), out, err);
+	ok = store_exec_resource(store, &table->insert, 2, params, out, err);
 	free(text);
 	if (ok)
 		store_note_row(store, table, tenant_id, out->id, out->last_modified);
@@ -753,7 +755,7 @@ bool store_resource_update(struct store *store, struct store_resource_table *tab
 		return error_set(err, 404, NULL, "resource not found");
 	text = store_dump_doc(doc);
 	params[2] = text;
-	ok = store_single_resource(store, store_exec(store, &table->update, 3, params, err), out, err);
+	ok = store_exec_resource(store, &table->update, 3, params, out, err);
 	free(text);
 	if (ok)
 		store_note_row(store, table, tenant_id, out->id, out->last_modified);

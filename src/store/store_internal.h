@@ -105,11 +105,13 @@ bool store_resource_delete(struct store *store, struct store_resource_table *tab
 			   const char *tenant_id, const char *id, struct scim_error *err);
 
 /* Row `i` of a result with STORE_RESOURCE_COLUMNS. */
-bool store_read_resource(const struct store *store, PGresult *res, int i, struct stored_resource *out,
+bool store_read_resource(const struct store *store, PGresult *res, int i,
+			 struct stored_resource *out, struct scim_error *err);
+/* Run `stmt`, which returns STORE_RESOURCE_COLUMNS: exactly one row into
+ * `out`, else 404. */
+bool store_exec_resource(struct store *store, struct store_statement *stmt, int nparams,
+			 const char *const *params, struct stored_resource *out,
 			 struct scim_error *err);
-/* Exactly one row, else 404; clears res. */
-bool store_single_resource(const struct store *store, PGresult *res, struct stored_resource *out,
-			   struct scim_error *err);
 /* Compact JSON text of a document; malloc'd. */
 char *store_dump_doc(const json_t *doc);
 

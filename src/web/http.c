@@ -133,7 +133,8 @@ struct spool {
 
 static void spool_failed(struct spool *sp)
 {
-	log_msg(sp->log, LOG_ERROR, "a response of more than %zu bytes cannot wait in a temporary file: %s",
+	log_msg(sp->log, LOG_ERROR,
+		"a response of more than %zu bytes cannot wait in a temporary file: %s",
 		sp->total, strerror(errno));
 	sp->failed = true;
 }
