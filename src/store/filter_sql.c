@@ -26,10 +26,7 @@
 
 #include "datetime.h"
 #include "resource.h"
-
-/* The rendering of meta.created and meta.lastModified, as STORE_RESOURCE_COLUMNS. */
-#define RENDERED_TIME(column) \
-	"to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#include "store_internal.h"
 
 /* What one value read by a comparison is, in SQL. */
 enum leaf_kind {
@@ -680,7 +677,7 @@ static void append_leaf_test(struct translation *t, const struct leaf *leaf,
 
 			rendered.kind = LEAF_TEXT;
 			rendered.case_exact = true;
-			leaf_set(&rendered, RENDERED_TIME("%s"), leaf->sql);
+			leaf_set(&rendered, STORE_RENDERED_TIME("%s"), leaf->sql);
 			append_text(t, &rendered, rendered.sql, o);
 		} else {
 			append_time(t, leaf, o);

@@ -17,12 +17,16 @@
 #include "sql_query.h"
 #include "store.h"
 
+/* A timestamptz column as resources render it (meta.created,
+ * meta.lastModified): UTC, to the millisecond. */
+#define STORE_RENDERED_TIME(column) \
+	"to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 /* The columns of a resource in every query that returns one (the sort key
  * of a list may follow): id, created, lastModified, version, document. */
 #define STORE_RESOURCE_COLUMNS \
-	"r.id, to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
-	"to_char(r.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
-	"r.version, r.doc"
+	"r.id, " STORE_RENDERED_TIME("r.created") ", " STORE_RENDERED_TIME("r.last_modified") \
+	", r.version, r.doc"
 
 #define STORE_MAX_STATEMENTS 64
 
