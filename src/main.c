@@ -23,6 +23,7 @@ int main(void)
 	store = store_new(settings.database);
 	if (store == NULL)
 		return 1;
+	store_set_token_cache(store, settings.token_cache_seconds);
 	status = fcgi_front_run(store, &settings);
 	store_free(store);
 	return status;

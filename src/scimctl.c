@@ -6,9 +6,10 @@
  *   scimctl migrate [--sql-dir DIR]
  *   scimctl tenant add NAME
  *   scimctl tenant list
- *   scimctl token add TENANT --title TITLE [--allow CIDR]...
+ *   scimctl token add TENANT --title TITLE [--allow CIDR]... [--expires TIME]
  *   scimctl token list [TENANT]
  *   scimctl token revoke TOKEN_ID
+ *   scimctl token restrict TOKEN_ID [--allow CIDR]...
  *
  * A new token is printed once, alone on standard output; only its hash is
  * stored. The Tenant URL and a word on where both go are on standard error.
@@ -33,9 +34,10 @@ static int usage(void)
 		"usage: scimctl migrate [--sql-dir DIR]\n"
 		"       scimctl tenant add NAME\n"
 		"       scimctl tenant list\n"
-		"       scimctl token add TENANT --title TITLE [--allow CIDR]...\n"
+		"       scimctl token add TENANT --title TITLE [--allow CIDR]... [--expires TIME]\n"
 		"       scimctl token list [TENANT]\n"
 		"       scimctl token revoke TOKEN_ID\n"
+		"       scimctl token restrict TOKEN_ID [--allow CIDR]...\n"
 		"The database is SCIM_DATABASE (a libpq connection string); token add shows\n"
 		"SCIM_BASE_URL, the endpoint's public URL, as the Tenant URL.\n");
 	return 2;
@@ -171,23 +173,24 @@ static void print_tenant_url(const char *base_url)
 }
 
 /*
- * The options of token add (argv[0] is the tenant): the title, and the
- * networks the token may be used from, into `networks` (room for argc),
- * `*nnetworks` of them, a little under 4 KiB in all. 0, or the exit status
- * of a usage error.
+ * The options of token add and token restrict (argv[0] is the tenant or the
+ * token): into `spec`, whose networks have room for argc, a little under
+ * 4 KiB in all. 0, or the exit status of a usage error.
  */
 #define ALLOW_BYTES 4094
-static int token_options(int argc, char **argv, const char **title, const char **networks,
-			 int *nnetworks)
+static int token_options(int argc, char **argv, struct store_token_spec *spec,
+			 const char **networks)
 {
 	size_t bytes = 0;
 	int i;
 
-	*title = NULL;
-	*nnetworks = 0;
+	memset(spec, 0, sizeof(*spec));
+	spec->networks = networks;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--title") == 0 && i + 1 < argc) {
-			*title = argv[++i];
+			spec->title = argv[++i];
+		} else if (strcmp(argv[i], "--expires") == 0 && i + 1 < argc) {
+			spec->expires = argv[++i];
 		} else if (strcmp(argv[i], "--allow") == 0 && i + 1 < argc) {
 			/* One network each: the store refuses what it would
 			 * read as several. */
@@ -195,7 +198,7 @@ static int token_options(int argc, char **argv, const char **title, const char *
 				fprintf(stderr, "scimctl: --allow takes one network, e.g. 192.0.2.0/24\n");
 				return 2;
 			}
-			networks[(*nnetworks)++] = argv[++i];
+			networks[spec->nnetworks++] = argv[++i];
 			bytes += strlen(argv[i]) + 1;
 			if (bytes >= ALLOW_BYTES)
 				return usage();
@@ -203,24 +206,32 @@ static int token_options(int argc, char **argv, const char **title, const char *
 			return usage();
 		}
 	}
-	return *title == NULL ? usage() : 0;
+	return 0;
+}
+
+static const char **networks_room(int argc)
+{
+	const char **networks = calloc((size_t)argc, sizeof(*networks));
+
+	if (networks == NULL)
+		abort();
+	return networks;
 }
 
 static int token_add(struct store *store, const struct settings *settings, int argc,
 		     char **argv)
 {
 	struct scim_error err = { 0 };
+	struct store_token_spec spec;
 	char token[TOKEN_LENGTH + 1];
 	uint8_t hash[32];
-	const char *title;
-	const char **networks = calloc((size_t)argc, sizeof(*networks));
-	int nnetworks;
+	const char **networks = networks_room(argc);
 	long long token_id;
 	int status;
 
-	if (networks == NULL)
-		abort();
-	status = token_options(argc, argv, &title, networks, &nnetworks);
+	status = token_options(argc, argv, &spec, networks);
+	if (status == 0 && (spec.title == NULL))
+		status = usage();
 	if (status != 0)
 		goto done;
 	status = 1;
@@ -228,17 +239,35 @@ static int token_add(struct store *store, const struct settings *settings, int a
 		fprintf(stderr, "scimctl: no randomness available\n");
 		goto done;
 	}
-	if (!store_token_add(store, argv[0], title, hash, networks, nnetworks, &token_id,
-			     &err)) {
+	if (!store_token_add(store, argv[0], &spec, hash, &token_id, &err)) {
 		fail(&err);
 		goto done;
 	}
 	print_tenant_url(settings->base_url);
 	fprintf(stderr, "Token %lld for tenant \"%s\" (%s). It is shown only now: copy it into\n"
-		"the identity provider's Secret Token field.\n", token_id, argv[0], title);
+		"the identity provider's Secret Token field.\n", token_id, argv[0], spec.title);
 	printf("%s\n", token);
 	status = 0;
 done:
+	free(networks);
+	return status;
+}
+
+static int token_restrict(struct store *store, int argc, char **argv)
+{
+	struct scim_error err = { 0 };
+	struct store_token_spec spec;
+	const char **networks = networks_room(argc);
+	int status;
+
+	status = token_options(argc, argv, &spec, networks);
+	if (status == 0 && (spec.title != NULL || spec.expires != NULL))
+		status = usage();
+	if (status == 0 && !store_token_restrict(store, argv[0], networks, spec.nnetworks, &err))
+		status = fail(&err);
+	if (status == 0)
+		printf("token %s is allowed from %s\n", argv[0],
+		       spec.nnetworks > 0 ? "the networks given" : "any address");
 	free(networks);
 	return status;
 }
@@ -247,13 +276,13 @@ static void print_tokens(const struct store_token_row *rows, int nrows)
 {
 	int i;
 
-	printf("ID\tTENANT\tTITLE\tCREATED\tLAST USED\tALLOWED FROM\tSTATUS\n");
+	printf("ID\tTENANT\tTITLE\tCREATED\tLAST USED\tALLOWED FROM\tEXPIRES\tSTATUS\n");
 	for (i = 0; i < nrows; i++)
-		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", rows[i].id, rows[i].tenant,
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rows[i].id, rows[i].tenant,
 		       rows[i].title, rows[i].created,
 		       rows[i].last_used ? rows[i].last_used : "never",
 		       rows[i].networks ? rows[i].networks : "any",
-		       rows[i].revoked ? "revoked" : "valid");
+		       rows[i].expires ? rows[i].expires : "never", rows[i].status);
 }
 
 static int cmd_token(struct store *store, const struct settings *settings, int argc,
@@ -278,6 +307,8 @@ static int cmd_token(struct store *store, const struct settings *settings, int a
 		printf("revoked token %s\n", argv[1]);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[0], "restrict") == 0)
+		return token_restrict(store, argc - 1, argv + 1);
 	return usage();
 }
 

@@ -36,6 +36,7 @@ void settings_load(struct settings *s)
 	s->max_results = (int)env_long("SCIM_MAX_RESULTS", 1000, 1, 100000);
 	/* Okta pages by 100; a list without count gets at most this many. */
 	s->default_count = s->max_results < 100 ? s->max_results : 100;
+	s->token_cache_seconds = (int)env_long("SCIM_TOKEN_CACHE_SECONDS", 60, 0, 3600);
 	if (!address_networks_parse(getenv("SCIM_TRUSTED_PROXIES"), &s->trusted_proxies, &err))
 		log_msg(NULL, LOG_ERROR, "SCIM_TRUSTED_PROXIES: %s; no proxy is trusted", err.detail);
 }

@@ -15,6 +15,12 @@
  *                    2001:db8::/64": from them X-Forwarded-For names the
  *                    client (see address.h); default: nobody, the header is
  *                    ignored
+ *   SCIM_TOKEN_CACHE_SECONDS  how long a worker keeps a checked token in
+ *                    memory at most (default 60; 0: the database is asked
+ *                    on every request). Changes to tokens reach the workers
+ *                    at once through PostgreSQL's LISTEN/NOTIFY; set 0 when
+ *                    a transaction-pooling proxy (pgbouncer in transaction
+ *                    mode) stands between the workers and PostgreSQL
  *   SCIM_LOG_LEVEL   error, warning, info (default) or debug
  */
 #ifndef SCIM_SETTINGS_H
@@ -30,6 +36,7 @@ struct settings {
 	size_t max_body;
 	int max_results;
 	int default_count;
+	int token_cache_seconds;
 	struct address_networks trusted_proxies; /* none when unset or invalid */
 };
 

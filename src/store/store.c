@@ -22,12 +22,35 @@
 static struct store_statement token_authenticate = { .sql =
 	"SELECT t.tenant_id, n.name, t.token_id,"
 	" t.last_used IS NULL OR t.last_used < now() - interval '1 minute',"
-	" t.allowed_networks IS NULL OR coalesce($2::inet <<= ANY (t.allowed_networks), false)"
+	" t.allowed_networks IS NULL OR coalesce($2::inet <<= ANY (t.allowed_networks), false),"
+	" floor(extract(epoch FROM t.expires - now()))"
 	" FROM tokens t JOIN tenants n USING (tenant_id)"
 	" WHERE t.token_hash = $1::bytea AND t.revoked IS NULL"
+	" AND (t.expires IS NULL OR t.expires > now())"
 };
 static struct store_statement token_touch = { .sql =
 	"UPDATE tokens SET last_used = now() WHERE token_id = $1"
+};
+
+/*
+ * The tokens a worker has checked, kept so that a request costs no query
+ * for its token: by token hash and client address (the address decides an
+ * IP restriction). An entry is forgotten when PostgreSQL notifies a change
+ * of tokens (sql/007_token_changes.sql), when the connection that listens
+ * is lost (a notification may have been missed), when the token expires,
+ * and after store->token_cache_seconds in any case, when the token is
+ * checked again (and its last use recorded). Unknown and refused tokens
+ * are never kept: each costs a query.
+ */
+#define TOKEN_CACHE_SIZE 32
+#define TOKEN_CHANNEL "scim_tokens"
+
+struct token_cache_entry {
+	bool used;
+	uint8_t hash[32];
+	char address[64];  /* the client address, "" when unknown */
+	struct tenant tenant;
+	struct timespec until; /* CLOCK_MONOTONIC */
 };
 
 /* Statement slots are handed out on first use, program-wide. */
@@ -43,6 +66,10 @@ struct store {
 	char *conninfo;
 	const struct log_context *log; /* of the request being served, or NULL */
 	PGconn *conn;
+	bool listening;    /* this connection LISTENs on TOKEN_CHANNEL */
+	int token_cache_seconds;
+	struct token_cache_entry tokens[TOKEN_CACHE_SIZE];
+	unsigned next_token;  /* the entry to replace when none is free */
 	bool prepared[STORE_MAX_STATEMENTS + 1];
 	struct cached_query cache[QUERY_CACHE_SIZE];
 	unsigned long clock;
@@ -65,12 +92,18 @@ struct store *store_new(const char *conninfo)
 
 	if (store == NULL)
 		return NULL;
+	store->token_cache_seconds = 60;
 	store->conninfo = strdup(conninfo ? conninfo : "");
 	if (store->conninfo == NULL) {
 		free(store);
 		return NULL;
 	}
 	return store;
+}
+
+static void forget_tokens(struct store *store)
+{
+	memset(store->tokens, 0, sizeof(store->tokens));
 }
 
 static void forget_connection(struct store *store)
@@ -80,6 +113,9 @@ static void forget_connection(struct store *store)
 	if (store->conn != NULL)
 		PQfinish(store->conn);
 	store->conn = NULL;
+	/* Notifications sent while it was gone are lost with it. */
+	store->listening = false;
+	forget_tokens(store);
 	memset(store->prepared, 0, sizeof(store->prepared));
 	for (i = 0; i < QUERY_CACHE_SIZE; i++) {
 		free(store->cache[i].text);
@@ -90,6 +126,12 @@ static void forget_connection(struct store *store)
 void store_set_log(struct store *store, const struct log_context *log)
 {
 	store->log = log;
+}
+
+void store_set_token_cache(struct store *store, int seconds)
+{
+	store->token_cache_seconds = seconds > 0 ? seconds : 0;
+	forget_tokens(store);
 }
 
 void store_free(struct store *store)
@@ -619,17 +661,114 @@ void store_hash_text(const uint8_t hash[32], char text[STORE_HASH_TEXT_SIZE])
 	sha256_hex(hash, text + 2);
 }
 
+/* Forget every token kept when PostgreSQL has notified a change. Reads
+ * what the connection has received without waiting: no round trip. */
+static void token_notifications(struct store *store)
+{
+	PGnotify *n;
+	bool changed = false;
+
+	if (!store->listening)
+		return;
+	if (!PQconsumeInput(store->conn)) {
+		/* The next statement finds out what became of the connection. */
+		forget_tokens(store);
+		return;
+	}
+	while ((n = PQnotifies(store->conn)) != NULL) {
+		changed = true;
+		PQfreemem(n);
+	}
+	if (changed)
+		forget_tokens(store);
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static struct token_cache_entry *token_find(struct store *store, const uint8_t hash[32],
+					    const char *address)
+{
+	struct timespec now;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (i = 0; i < TOKEN_CACHE_SIZE; i++) {
+		struct token_cache_entry *e = &store->tokens[i];
+
+		if (!e->used || memcmp(e->hash, hash, 32) != 0 || strcmp(e->address, address) != 0)
+			continue;
+		if (before(&now, &e->until))
+			return e;
+		e->used = false; /* expired, or time to check it again */
+	}
+	return NULL;
+}
+
+/* Keep a token just checked, for `seconds` at most (its expiry). */
+static void token_keep(struct store *store, const uint8_t hash[32], const char *address,
+		       const struct tenant *tenant, long long seconds)
+{
+	struct token_cache_entry *e = NULL;
+	int i;
+
+	if (seconds <= 0 || strlen(address) >= sizeof(e->address))
+		return;
+	for (i = 0; i < TOKEN_CACHE_SIZE && e == NULL; i++)
+		if (!store->tokens[i].used)
+			e = &store->tokens[i];
+	if (e == NULL)
+		e = &store->tokens[store->next_token++ % TOKEN_CACHE_SIZE];
+	e->used = true;
+	memcpy(e->hash, hash, 32);
+	snprintf(e->address, sizeof(e->address), "%s", address);
+	e->tenant = *tenant;
+	clock_gettime(CLOCK_MONOTONIC, &e->until);
+	e->until.tv_sec += (time_t)seconds;
+}
+
+/* LISTEN on this connection, before its first token query: a change
+ * committed after it is notified. Without it, nothing is kept. */
+static void token_listen(struct store *store)
+{
+	PGresult *res;
+
+	if (store->listening || store->token_cache_seconds == 0 || store->conn == NULL)
+		return;
+	res = PQexec(store->conn, "LISTEN " TOKEN_CHANNEL);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		store->listening = true;
+	else
+		log_msg(store->log, LOG_WARNING, "LISTEN " TOKEN_CHANNEL " failed, tokens are "
+			"checked on every request: %s", PQresultErrorMessage(res));
+	PQclear(res);
+}
+
 bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 			      const char *client_address, struct tenant *out,
 			      struct scim_error *err)
 {
+	const char *address = client_address ? client_address : "";
+	struct token_cache_entry *kept;
 	char hex[STORE_HASH_TEXT_SIZE];
 	char token_id[24];
 	const char *params[2];
 	const char *touch[1];
+	long long keep;
 	PGresult *res;
 	bool stale;
 
+	token_notifications(store);
+	kept = token_find(store, hash, address);
+	if (kept != NULL) {
+		*out = kept->tenant;
+		return true;
+	}
+	if (!store_connect(store, err))
+		return false;
+	token_listen(store);
 	store_hash_text(hash, hex);
 	params[0] = hex;
 	params[1] = client_address;
@@ -652,6 +791,9 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
 	out->token_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	stale = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	keep = store->token_cache_seconds;
+	if (!PQgetisnull(res, 0, 5) && strtoll(PQgetvalue(res, 0, 5), NULL, 10) < keep)
+		keep = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	PQclear(res);
 	if (stale) {
 		snprintf(token_id, sizeof(token_id), "%lld", out->token_id);
@@ -661,6 +803,10 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 			return false;
 		PQclear(res);
 	}
+	/* Kept only when a change would be notified: the connection that
+	 * listened is the one that answered. */
+	if (store->listening)
+		token_keep(store, hash, address, out, keep);
 	return true;
 }
 

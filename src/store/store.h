@@ -47,6 +47,16 @@ void store_free(struct store *store);
  * the lines it logs; borrowed until the next call. */
 void store_set_log(struct store *store, const struct log_context *log);
 
+/*
+ * Keep checked tokens in memory for `seconds` at most (0: ask the database
+ * on every request). PostgreSQL notifies every change of a token (revoked,
+ * restricted, expired, deleted), and the store forgets what it kept before
+ * the next request it serves; `seconds` bounds how long a token is kept
+ * should notifications not arrive (a transaction-pooling proxy between the
+ * worker and PostgreSQL delivers none: set 0 there). Default 60.
+ */
+void store_set_token_cache(struct store *store, int seconds);
+
 /* Connect if needed; 503 when the database cannot be reached. */
 bool store_connect(struct store *store, struct scim_error *err);
 
@@ -64,9 +74,10 @@ bool store_commit(struct store *store, struct scim_error *err);
 void store_rollback(struct store *store);
 
 /*
- * The tenant of a token (its SHA-256), when the token is valid and allowed
- * from `client_address` (NULL when unknown). 401 otherwise. Records last
- * use at most once a minute.
+ * The tenant of a token (its SHA-256), when the token is valid (not revoked,
+ * not expired) and allowed from `client_address` (NULL when unknown). 401
+ * otherwise. Answered from memory when the token was checked before
+ * (store_set_token_cache()); records last use at most once a minute.
  */
 bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 			      const char *client_address, struct tenant *out,

@@ -38,19 +38,26 @@ static struct store_statement tenant_list = { .sql =
 	" FROM tenants t ORDER BY t.name"
 };
 static struct store_statement token_add = { .sql =
-	"INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks)"
-	" SELECT tenant_id, $2, $3::bytea, $4::cidr[] FROM tenants WHERE name = $1"
+	"INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks, expires)"
+	" SELECT tenant_id, $2, $3::bytea, $4::cidr[], $5::timestamptz FROM tenants WHERE name = $1"
 	" RETURNING token_id"
 };
 static struct store_statement token_list = { .sql =
 	"SELECT k.token_id, n.name, k.title, to_char(k.created, 'YYYY-MM-DD HH24:MI'),"
 	" to_char(k.last_used, 'YYYY-MM-DD HH24:MI'),"
-	" array_to_string(k.allowed_networks, ' '), k.revoked IS NOT NULL"
+	" array_to_string(k.allowed_networks, ' '),"
+	" CASE WHEN k.revoked IS NOT NULL THEN 'revoked'"
+	" WHEN k.expires <= now() THEN 'expired' ELSE 'valid' END,"
+	" to_char(k.expires, 'YYYY-MM-DD HH24:MI')"
 	" FROM tokens k JOIN tenants n USING (tenant_id)"
 	" WHERE $1::text IS NULL OR n.name = $1 ORDER BY k.token_id"
 };
 static struct store_statement token_revoke = { .sql =
 	"UPDATE tokens SET revoked = now() WHERE token_id = $1::bigint"
+	" AND revoked IS NULL RETURNING token_id"
+};
+static struct store_statement token_restrict = { .sql =
+	"UPDATE tokens SET allowed_networks = $2::cidr[] WHERE token_id = $1::bigint"
 	" AND revoked IS NULL RETURNING token_id"
 };
 
@@ -214,21 +221,20 @@ static bool networks_literal(const char *const *networks, int nnetworks, char **
 	return true;
 }
 
-bool store_token_add(struct store *store, const char *tenant, const char *title,
-		     const uint8_t hash[32], const char *const *networks, int nnetworks,
-		     long long *token_id, struct scim_error *err)
+bool store_token_add(struct store *store, const char *tenant, const struct store_token_spec *spec,
+		     const uint8_t hash[32], long long *token_id, struct scim_error *err)
 {
 	char hex[STORE_HASH_TEXT_SIZE];
 	char *literal;
-	const char *params[4] = { tenant, title, hex, NULL };
+	const char *params[5] = { tenant, spec->title, hex, NULL, spec->expires };
 	PGresult *res;
 	bool found;
 
-	if (!networks_literal(networks, nnetworks, &literal, err))
+	if (!networks_literal(spec->networks, spec->nnetworks, &literal, err))
 		return false;
 	store_hash_text(hash, hex);
 	params[3] = literal;
-	res = store_exec(store, &token_add, 4, params, err);
+	res = store_exec(store, &token_add, 5, params, err);
 	free(literal);
 	if (res == NULL)
 		return false;
@@ -251,7 +257,8 @@ static void fill_token(void *p, const PGresult *res, int i, char **pool)
 	row->created = copy_value(res, i, 3, pool);
 	row->last_used = copy_value(res, i, 4, pool);
 	row->networks = copy_value(res, i, 5, pool);
-	row->revoked = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+	row->status = copy_value(res, i, 6, pool);
+	row->expires = copy_value(res, i, 7, pool);
 }
 
 bool store_token_list(struct store *store, const char *tenant,
@@ -263,10 +270,12 @@ bool store_token_list(struct store *store, const char *tenant,
 	return *rows != NULL;
 }
 
-bool store_token_revoke(struct store *store, const char *token_id, struct scim_error *err)
+/* Run a statement that changes one valid token: 404 when none. */
+static bool change_token(struct store *store, struct store_statement *stmt, int nparams,
+			 const char *const *params, struct scim_error *err)
 {
-	const char *params[1] = { token_id };
-	PGresult *res = store_exec(store, &token_revoke, 1, params, err);
+	const char *token_id = params[0];
+	PGresult *res = store_exec(store, stmt, nparams, params, err);
 	bool found;
 
 	if (res == NULL)
@@ -276,4 +285,26 @@ bool store_token_revoke(struct store *store, const char *token_id, struct scim_e
 	if (!found)
 		return error_set(err, 404, NULL, "no valid token %s", token_id);
 	return true;
+}
+
+bool store_token_revoke(struct store *store, const char *token_id, struct scim_error *err)
+{
+	const char *params[1] = { token_id };
+
+	return change_token(store, &token_revoke, 1, params, err);
+}
+
+bool store_token_restrict(struct store *store, const char *token_id,
+			  const char *const *networks, int nnetworks, struct scim_error *err)
+{
+	const char *params[2] = { token_id, NULL };
+	char *literal;
+	bool ok;
+
+	if (!networks_literal(networks, nnetworks, &literal, err))
+		return false;
+	params[1] = literal;
+	ok = change_token(store, &token_restrict, 2, params, err);
+	free(literal);
+	return ok;
 }

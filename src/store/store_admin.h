@@ -50,15 +50,21 @@ struct store_tenant_row {
 bool store_tenant_list(struct store *store, struct store_tenant_row **rows, int *nrows,
 		       struct scim_error *err);
 
+/* What an administrator says of a new token. */
+struct store_token_spec {
+	const char *title;
+	const char *const *networks; /* each a CIDR network; none: from anywhere */
+	int nnetworks;
+	const char *expires;	/* a timestamptz as PostgreSQL reads it; NULL: never */
+};
+
 /*
  * Add a token of the tenant named `tenant`, stored as its SHA-256 `hash`;
- * its number goes to `token_id`. `networks` (n of them, each a CIDR network;
- * none: from anywhere) are where it may be used from: 400 for one that is
- * not a network. 404 when there is no such tenant.
+ * its number goes to `token_id`. 400 for a network that is not one or an
+ * expiry that is not a time; 404 when there is no such tenant.
  */
-bool store_token_add(struct store *store, const char *tenant, const char *title,
-		     const uint8_t hash[32], const char *const *networks, int nnetworks,
-		     long long *token_id, struct scim_error *err);
+bool store_token_add(struct store *store, const char *tenant, const struct store_token_spec *spec,
+		     const uint8_t hash[32], long long *token_id, struct scim_error *err);
 
 struct store_token_row {
 	long long id;
@@ -67,7 +73,8 @@ struct store_token_row {
 	char *created;
 	char *last_used;	/* NULL: never used */
 	char *networks;		/* separated by spaces; NULL: from anywhere */
-	bool revoked;
+	char *status;		/* valid, expired or revoked */
+	char *expires;		/* NULL: never */
 };
 /* The tokens of the tenant named `tenant` (NULL: of every tenant), by
  * number. The tokens themselves are never stored, hence never listed. */
@@ -77,5 +84,10 @@ bool store_token_list(struct store *store, const char *tenant,
 /* Revoke token number `token_id`, given as text: 400 when it is not a
  * number, 404 when no valid token has it (none, or revoked already). */
 bool store_token_revoke(struct store *store, const char *token_id, struct scim_error *err);
+
+/* Allow valid token number `token_id` only from `networks` (none: from
+ * anywhere), from the next request on. 400 and 404 as above. */
+bool store_token_restrict(struct store *store, const char *token_id,
+			  const char *const *networks, int nnetworks, struct scim_error *err);
 
 #endif

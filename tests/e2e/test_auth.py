@@ -1,7 +1,10 @@
 """Bearer token authentication and tenant isolation."""
 
+import datetime
 import os
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from harness import (ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, Client, expect_error, expect_status,
                      log_lines_with, q)
@@ -306,3 +309,112 @@ def test_tokens_never_reach_the_logs(ctx):
             text = f.read()
         assert token not in text, "the bearer token appears in %s" % path
         assert token[5:25] not in text, "part of the bearer token appears in %s" % path
+
+
+# Workers keep the tokens they have checked in memory, and PostgreSQL tells
+# them (LISTEN/NOTIFY) when a token changes. These tests have every worker
+# keep the token first (concurrent requests reach every worker of the pool),
+# change it, and expect the very next requests, to whichever worker, to see
+# the change.
+SPREAD = 48
+
+
+def _statuses(client, path="/Users?count=1", n=SPREAD):
+    """Statuses of n concurrent requests, which the web server spreads over
+    its workers."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda _: client.get(path).status, range(n)))
+
+
+def _kept_everywhere(client, what):
+    statuses = _statuses(client)
+    assert statuses == [200] * SPREAD, "%s: expected 200 from every worker, got %r" % (what, statuses)
+
+
+def _refused_everywhere(client, what):
+    statuses = _statuses(client)
+    assert statuses == [401] * SPREAD, "%s: expected 401 from every worker, got %r" % (what, statuses)
+
+
+def _new_token(ctx, *extra):
+    """(tenant, token id, Client) of a new tenant's first token."""
+    name = ctx.unique("cache-")
+    ctx.new_tenant(name)
+    token = _token_add(ctx, name, *extra)
+    ids = _token_ids(ctx.scimctl("token", "list", name)[1])
+    return name, ids[-1], Client(ctx.base_url, token)
+
+
+def _token_row(ctx, tenant, token_id):
+    """The columns of one token's row in `scimctl token list TENANT`."""
+    rc, out, err = ctx.scimctl("token", "list", tenant)
+    assert rc == 0, "expected token list to succeed, got rc %d: %s" % (rc, err)
+    rows = [line.split("\t") for line in out.splitlines() if line.split("\t")[0] == token_id]
+    assert len(rows) == 1, "expected token %s listed once, got %r" % (token_id, out)
+    return rows[0]
+
+
+def test_revocation_reaches_every_worker_at_once(ctx):
+    name, token_id, c = _new_token(ctx)
+    _kept_everywhere(c, "before the revocation")
+    rc, out, err = ctx.scimctl("token", "revoke", token_id)
+    assert rc == 0, "expected token revoke to succeed, got rc %d: %s" % (rc, err)
+    _expect_401(c.get("/Users"), "the first request after the revocation")
+    _refused_everywhere(c, "after the revocation")
+
+
+def test_restriction_reaches_every_worker_at_once(ctx):
+    name, token_id, c = _new_token(ctx)
+    _kept_everywhere(c, "before the restriction")
+    rc, out, err = ctx.scimctl("token", "restrict", token_id, "--allow", "192.0.2.0/24")
+    assert rc == 0, "expected token restrict to succeed, got rc %d: %s" % (rc, err)
+    _expect_401(c.get("/Users"), "the first request after the restriction")
+    _refused_everywhere(c, "after a restriction to 192.0.2.0/24")
+    rc, out, err = ctx.scimctl("token", "list", name)
+    assert "192.0.2.0/24" in out, "expected token list to show the restriction, got %r" % out
+    rc, out, err = ctx.scimctl("token", "restrict", token_id, "--allow", "127.0.0.0/8")
+    assert rc == 0, "expected token restrict to succeed, got rc %d: %s" % (rc, err)
+    _kept_everywhere(c, "allowed from 127.0.0.0/8 again")
+    # The administrator's own UPDATE in psql is seen as well.
+    ctx.psql("UPDATE tokens SET allowed_networks = '{198.51.100.0/24}' WHERE token_id = %d"
+             % int(token_id))
+    _refused_everywhere(c, "after a restriction made with psql")
+    rc, out, err = ctx.scimctl("token", "restrict", token_id)
+    assert rc == 0 and "any address" in out, \
+        "expected token restrict without --allow to lift it, got rc %d: %r %r" % (rc, out, err)
+    _kept_everywhere(c, "unrestricted")
+    rc, out, err = ctx.scimctl("token", "restrict", token_id, "--allow", "banana")
+    assert rc != 0, "expected a malformed network refused, got rc 0: %r" % out
+    _kept_everywhere(c, "after a refused restriction")
+
+
+def test_expiry_is_kept_to_the_second(ctx):
+    # Expiring in 3 s: every worker keeps the token, none beyond its expiry,
+    # though nothing notifies it.
+    expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
+    name, token_id, c = _new_token(ctx, "--expires", expires.isoformat())
+    _kept_everywhere(c, "before the expiry")
+    row = _token_row(ctx, name, token_id)
+    assert row[-1] == "valid" and row[-2] != "never", \
+        "expected token list to show the expiry and 'valid', got %r" % row
+    time.sleep(max(0.0, (expires - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+    _expect_401(c.get("/Users"), "the first request after the expiry")
+    _refused_everywhere(c, "after the expiry")
+    row = _token_row(ctx, name, token_id)
+    assert row[-1] == "expired", "expected token list to say 'expired', got %r" % row
+
+
+def test_expiry_set_by_psql_reaches_every_worker(ctx):
+    name, token_id, c = _new_token(ctx)
+    _kept_everywhere(c, "before the expiry")
+    ctx.psql("UPDATE tokens SET expires = now() WHERE token_id = %d" % int(token_id))
+    _refused_everywhere(c, "after expires = now()")
+
+
+def test_token_add_expiry_is_checked(ctx):
+    name = ctx.unique("expiry-")
+    ctx.new_tenant(name)
+    rc, out, err = ctx.scimctl("token", "add", name, "--title", "x", "--expires", "banana")
+    assert rc != 0 and out.strip() == "", "expected a malformed expiry refused, got rc %d: %r" % (rc, out)
+    past = Client(ctx.base_url, _token_add(ctx, name, "--expires", "2001-01-01 00:00+00"))
+    _expect_401(past.get("/Users"), "a token that expired in 2001")
