@@ -11,6 +11,7 @@ void stored_resource_clear(struct stored_resource *row)
 {
 	free(row->sort_key);
 	json_decref(row->doc);
+	json_decref(row->groups);
 	memset(row, 0, sizeof(*row));
 }
 
@@ -432,6 +433,31 @@ static void render_manager(json_t *out, const char *base_url)
 	json_object_set_new(manager, "$ref", json_string(ref));
 }
 
+/* A user's groups as read from the store, each with its $ref. */
+static void render_groups(json_t *out, const json_t *stored, const char *base_url)
+{
+	json_t *groups;
+	json_t *g;
+	char ref[1024];
+	size_t i;
+
+	if (json_array_size(stored) == 0)
+		return;
+	groups = json_array();
+	json_array_foreach(stored, i, g) {
+		const char *id = json_string_value(json_object_get(g, "value"));
+
+		if (id == NULL)
+			continue;
+		snprintf(ref, sizeof(ref), "%s/Groups/%s", base_url, id);
+		json_array_append_new(groups, json_pack("{s:s, s:s, s:O?, s:O?}", "value", id,
+							"$ref", ref,
+							"display", json_object_get(g, "display"),
+							"type", json_object_get(g, "type")));
+	}
+	json_object_set_new(out, "groups", groups);
+}
+
 json_t *resource_render(const struct stored_resource *row,
 			const struct resource_type_def *rt, const char *base_url)
 {
@@ -467,8 +493,10 @@ json_t *resource_render(const struct stored_resource *row,
 		}
 		json_object_set_new(out, (*ext)->urn, ordered);
 	}
-	if (rt == &resource_type_user)
+	if (rt == &resource_type_user) {
 		render_manager(out, base_url);
+		render_groups(out, row->groups, base_url);
+	}
 
 	snprintf(location, sizeof(location), "%s%s/%s", base_url, rt->endpoint, row->id);
 	resource_version_tag(row->version, tag);

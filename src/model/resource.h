@@ -30,6 +30,9 @@ struct stored_resource {
 	char last_modified[40];
 	long long version;
 	json_t *doc;            /* owned */
+	json_t *groups;         /* owned; a user's groups when read with it, an
+				   array of {"value", "display", "type"};
+				   NULL when none (or not read) */
 	char *sort_key;         /* owned; a list's sort key, NULL when none */
 };
 

@@ -810,7 +810,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	return true;
 }
 
-/* Fill `out` from row `i` of a result whose columns are STORE_RESOURCE_COLUMNS. */
+/* Fill `out` from row `i` of a result whose columns are STORE_RESOURCE_COLUMNS_WITH(). */
 bool store_read_resource(const struct store *store, PGresult *res, int i,
 			 struct stored_resource *out, struct scim_error *err)
 {
@@ -822,8 +822,8 @@ bool store_read_resource(const struct store *store, PGresult *res, int i,
 	snprintf(out->last_modified, sizeof(out->last_modified), "%s", PQgetvalue(res, i, 2));
 	out->version = strtoll(PQgetvalue(res, i, 3), NULL, 10);
 	/* A list query may select its sort key after the resource. */
-	if (PQnfields(res) > 5 && !PQgetisnull(res, i, 5)) {
-		out->sort_key = strdup(PQgetvalue(res, i, 5));
+	if (PQnfields(res) > 6 && !PQgetisnull(res, i, 6)) {
+		out->sort_key = strdup(PQgetvalue(res, i, 6));
 		if (out->sort_key == NULL)
 			abort();
 	}
@@ -831,6 +831,15 @@ bool store_read_resource(const struct store *store, PGresult *res, int i,
 	if (out->doc == NULL) {
 		log_msg(store->log, LOG_ERROR, "stored document of %s is not JSON: %s", out->id, jerr.text);
 		return error_set(err, 500, NULL, "stored resource is damaged");
+	}
+	if (!PQgetisnull(res, i, 5)) {
+		out->groups = json_loadb(PQgetvalue(res, i, 5), (size_t)PQgetlength(res, i, 5), 0,
+					 &jerr);
+		if (!json_is_array(out->groups)) {
+			log_msg(store->log, LOG_ERROR, "groups of %s are not a JSON array: %s", out->id,
+				jerr.text);
+			return error_set(err, 500, NULL, "stored resource is damaged");
+		}
 	}
 	return true;
 }

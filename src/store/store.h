@@ -136,12 +136,6 @@ bool store_group_members_each(struct store *store, const char *tenant_id,
 			      const char *group_id, store_member_fn fn, void *arg,
 			      struct scim_error *err);
 
-/* The groups of users: direct ones, and indirect ones through nested groups. */
-typedef void (*store_user_group_fn)(void *arg, const char *user_id, const char *group_id,
-				    const char *display, bool direct);
-bool store_user_groups(struct store *store, const char *tenant_id,
-		       const char *const *user_ids, int nusers, store_user_group_fn fn,
-		       void *arg, struct scim_error *err);
 
 /*
  * A list of users or groups (RFC 7644 3.4.2): those that match a filter, in
@@ -160,10 +154,12 @@ struct store_list_request {
 				   before it, when backward); NULL: the first */
 	long start_index;       /* index paging: the first row, from 1 */
 	long count;             /* rows wanted, 0 or more */
+	bool with_groups;       /* users: read each one's groups too */
 };
 
 struct store_list_page {
-	struct stored_resource *rows; /* in list order, each with its sort key */
+	struct stored_resource *rows; /* in list order, each with its sort key
+				   (and its groups when asked for) */
 	int nrows;
 	bool more;         /* cursor paging: more rows past the page, read on
 			      in the page's direction */

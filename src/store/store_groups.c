@@ -78,20 +78,6 @@ static struct store_statement members_each = { .sql =
 	"  AND g.tenant_id IS NOT DISTINCT FROM m.tenant_id"
 	" WHERE m.tenant_id = $1 AND m.group_id = $2"
 };
-/* Direct groups, then the groups those are members of, and so on; UNION
- * drops repeated rows, which also ends a cycle of nested groups. */
-static struct store_statement user_groups = { .sql =
-	"WITH RECURSIVE g(user_id, group_id, direct) AS ("
-	"  SELECT m.user_id, m.group_id, true FROM group_members m"
-	"  WHERE m.tenant_id = $1 AND m.user_id = ANY ($2::uuid[])"
-	" UNION"
-	"  SELECT g.user_id, m.group_id, false FROM g JOIN group_members m"
-	"  ON m.tenant_id = $1 AND m.member_group_id = g.group_id)"
-	" SELECT g.user_id::text, g.group_id::text, gr.display_name, bool_or(g.direct)"
-	" FROM g JOIN groups gr ON gr.id = g.group_id AND gr.tenant_id IS NOT DISTINCT FROM $1"
-	" GROUP BY 1, 2, 3 ORDER BY 1, 3, 2"
-};
-
 bool store_group_get(struct store *store, const char *tenant_id, const char *id,
 		     bool for_update, struct stored_resource *out, struct scim_error *err)
 {
@@ -320,38 +306,4 @@ bool store_group_members_each(struct store *store, const char *tenant_id,
 	struct member_rows rows = { fn, arg };
 
 	return store_exec_rows(store, &members_each, 2, params, member_row, &rows, err);
-}
-
-bool store_user_groups(struct store *store, const char *tenant_id,
-		       const char *const *user_ids, int nusers, store_user_group_fn fn,
-		       void *arg, struct scim_error *err)
-{
-	const char *params[2] = { tenant_id, NULL };
-	char *ids;
-	char *p;
-	PGresult *res;
-	int i;
-
-	if (nusers == 0)
-		return true;
-	ids = malloc((size_t)nusers * 37 + 3);
-	if (ids == NULL)
-		abort();
-	p = ids;
-	*p++ = '{';
-	for (i = 0; i < nusers; i++)
-		p += sprintf(p, "%s%s", i ? "," : "", user_ids[i]);
-	*p++ = '}';
-	*p = '\0';
-	params[1] = ids;
-	res = store_exec(store, &user_groups, 2, params, err);
-	free(ids);
-	if (res == NULL)
-		return false;
-	for (i = 0; i < PQntuples(res); i++)
-		fn(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		   PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2),
-		   strcmp(PQgetvalue(res, i, 3), "t") == 0);
-	PQclear(res);
-	return true;
 }

@@ -114,7 +114,9 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 	int i;
 
 	sql_query_init(&q);
-	sql_query_append(&q, "SELECT " STORE_RESOURCE_COLUMNS);
+	/* A user's groups in the same query: a lookup is one round trip. */
+	sql_query_append(&q, req->with_groups ? "SELECT " STORE_USER_COLUMNS
+					       : "SELECT " STORE_RESOURCE_COLUMNS);
 	if (plan->sort_key[0] != '\0')
 		sql_query_appendf(&q, ", %s", plan->sort_key);
 	/*

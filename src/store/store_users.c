@@ -16,11 +16,11 @@ static struct store_resource_table users = {
 	.name = "users",
 	.commit_check = STORE_COMMIT_CHECK("users"),
 	.get = { .sql =
-		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r WHERE r.tenant_id = $1 AND r.id = $2"
+		"SELECT " STORE_USER_COLUMNS " FROM users r WHERE r.tenant_id = $1 AND r.id = $2"
 	},
 	.get_for_update = { .sql =
-		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r"
-		" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE"
+		"SELECT " STORE_USER_COLUMNS " FROM users r"
+		" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r"
 	},
 	.insert = { .sql =
 		"INSERT INTO users AS r (tenant_id, user_name, external_id, display_name, active, doc,"
@@ -28,13 +28,13 @@ static struct store_resource_table users = {
 		" SELECT $1, s.d->>'userName', s.d->>'externalId', s.d->>'displayName',"
 		" coalesce((s.d->>'active')::boolean, true), s.d, s.t, s.t"
 		" FROM (SELECT $2::jsonb AS d, date_trunc('milliseconds', now()) AS t) s"
-		" RETURNING " STORE_RESOURCE_COLUMNS
+		" RETURNING " STORE_RESOURCE_COLUMNS /* a new user is in no group */
 	},
 	.update = { .sql =
 		"UPDATE users AS r SET doc = s.d, " USER_COLUMNS_FROM_DOC ","
 		" version = r.version + 1, last_modified = date_trunc('milliseconds', now())"
 		" FROM (SELECT $3::jsonb AS d) s WHERE r.tenant_id = $1 AND r.id = $2"
-		" RETURNING " STORE_RESOURCE_COLUMNS
+		" RETURNING " STORE_USER_COLUMNS
 	},
 	.delete = { .sql =
 		"DELETE FROM users WHERE tenant_id = $1 AND id = $2"

@@ -40,20 +40,15 @@ bool groups_replace(struct request_context *ctx);
 bool groups_patch(struct request_context *ctx);
 bool groups_delete(struct request_context *ctx);
 
-/* Adds derived attributes (a user's groups) to rendered resources before
- * the projection; false with ctx->err set on failure. */
-typedef bool (*handler_decorate_fn)(struct request_context *ctx, json_t *resources);
-
-/* Answer with one resource: rendered, decorated, projected per the
- * request's attributes/excludedAttributes, with ETag, and Location on 201. */
+/* Answer with one resource: rendered (with a user's groups, which the store
+ * reads with the user), projected per the request's
+ * attributes/excludedAttributes, with ETag, and Location on 201. */
 bool handler_respond(struct request_context *ctx, const struct resource_type_def *rt,
-		     int status, const struct stored_resource *row,
-		     handler_decorate_fn decorate);
+		     int status, const struct stored_resource *row);
 
 /* GET on a collection: filter, sortBy, sortOrder, startIndex or cursor,
  * count, as a ListResponse. */
-bool handler_list(struct request_context *ctx, const struct resource_type_def *rt,
-		  handler_decorate_fn decorate);
+bool handler_list(struct request_context *ctx, const struct resource_type_def *rt);
 
 /* Query parameter `name` as an integer; `fallback` when absent; 400
  * invalidValue when it is not an integer. */

@@ -123,10 +123,10 @@ json_t *handler_begin_write(struct request_context *ctx, handler_store_get_fn ge
 	return handler_read_body(ctx);
 }
 
-/* Render rows, add derived attributes, and apply the projection. */
+/* Render rows (with the derived attributes the store read with them) and
+ * apply the projection. */
 static json_t *render_rows(struct request_context *ctx, const struct resource_type_def *rt,
-			   const struct stored_resource *rows, int nrows,
-			   handler_decorate_fn decorate)
+			   const struct stored_resource *rows, int nrows)
 {
 	const char *attributes = http_query_get(ctx->req, "attributes");
 	const char *excluded = http_query_get(ctx->req, "excludedAttributes");
@@ -136,20 +136,15 @@ static json_t *render_rows(struct request_context *ctx, const struct resource_ty
 
 	for (i = 0; i < (size_t)nrows; i++)
 		json_array_append_new(resources, resource_render(&rows[i], rt, ctx->req->base_url));
-	if (decorate != NULL && !decorate(ctx, resources)) {
-		json_decref(resources);
-		return NULL;
-	}
 	json_array_foreach(resources, i, resource)
 		resource_project(resource, rt, attributes, excluded);
 	return resources;
 }
 
 bool handler_respond(struct request_context *ctx, const struct resource_type_def *rt,
-		     int status, const struct stored_resource *row,
-		     handler_decorate_fn decorate)
+		     int status, const struct stored_resource *row)
 {
-	json_t *resources = render_rows(ctx, rt, row, 1, decorate);
+	json_t *resources = render_rows(ctx, rt, row, 1);
 	char location[1024];
 
 	if (resources == NULL)
@@ -261,8 +256,7 @@ static char *page_cursor(const struct list_request *lr, const struct stored_reso
 	return text;
 }
 
-bool handler_list(struct request_context *ctx, const struct resource_type_def *rt,
-		  handler_decorate_fn decorate)
+bool handler_list(struct request_context *ctx, const struct resource_type_def *rt)
 {
 	struct list_request lr;
 	struct cursor position = { 0 };
@@ -287,6 +281,9 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 			goto done;
 		lr.store.filter = filter;
 	}
+	lr.store.with_groups = rt == &resource_type_user &&
+		resource_projection_wants(rt, http_query_get(ctx->req, "attributes"),
+					  http_query_get(ctx->req, "excludedAttributes"), "groups");
 	if (!store_list(ctx->store, ctx->tenant.id, &lr.store, &page, &ctx->err))
 		goto done;
 
@@ -301,7 +298,7 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 		if (backward ? page.more : lr.store.position != NULL)
 			previous = page_cursor(&lr, &page.rows[0], true);
 	}
-	resources = render_rows(ctx, rt, page.rows, page.nrows, decorate);
+	resources = render_rows(ctx, rt, page.rows, page.nrows);
 	if (resources == NULL)
 		goto done;
 	/* Entra's Test Connection requires "Resources" even when empty. */

@@ -202,7 +202,7 @@ static bool respond_group(struct request_context *ctx, int status,
 {
 	struct group_stream *gs;
 
-	if (!handler_respond(ctx, &resource_type_group, status, row, NULL))
+	if (!handler_respond(ctx, &resource_type_group, status, row))
 		return false;
 	if (member_fields(ctx) == 0)
 		return true;
@@ -218,7 +218,7 @@ bool groups_list(struct request_context *ctx)
 {
 	struct group_stream *gs;
 
-	if (!handler_list(ctx, &resource_type_group, NULL))
+	if (!handler_list(ctx, &resource_type_group))
 		return false;
 	if (member_fields(ctx) == 0)
 		return true;

@@ -16,75 +16,10 @@
 #include "patch.h"
 #include "resource.h"
 
-/* The read-only groups attribute (RFC 7643 4.1.2), from the membership table:
- * direct groups, and indirect ones through nested groups. */
-struct user_groups {
-	json_t *by_id; /* user id -> groups array */
-	const char *base_url;
-};
-
-static void add_user_group(void *arg, const char *user_id, const char *group_id,
-			   const char *display, bool direct)
-{
-	struct user_groups *ug = arg;
-	json_t *groups = json_object_get(ug->by_id, user_id);
-	char ref[1024];
-
-	if (groups == NULL)
-		return;
-	snprintf(ref, sizeof(ref), "%s/Groups/%s", ug->base_url, group_id);
-	json_array_append_new(groups, json_pack("{s:s, s:s, s:s?, s:s}",
-						"value", group_id, "$ref", ref,
-						"display", display,
-						"type", direct ? "direct" : "indirect"));
-}
-
-static bool decorate_users(struct request_context *ctx, json_t *resources)
-{
-	struct user_groups ug = { .by_id = json_object(), .base_url = ctx->req->base_url };
-	const char **ids;
-	json_t *resource;
-	json_t *groups;
-	size_t n = json_array_size(resources);
-	size_t i;
-	bool ok;
-
-	if (n == 0 || !resource_projection_wants(&resource_type_user,
-						 http_query_get(ctx->req, "attributes"),
-						 http_query_get(ctx->req, "excludedAttributes"),
-						 "groups")) {
-		json_decref(ug.by_id);
-		return true;
-	}
-	ids = calloc(n, sizeof(*ids));
-	if (ids == NULL)
-		abort();
-	json_array_foreach(resources, i, resource) {
-		ids[i] = json_string_value(json_object_get(resource, "id"));
-		json_object_set_new(ug.by_id, ids[i], json_array());
-	}
-	ok = store_user_groups(ctx->store, ctx->tenant.id, ids, (int)n, add_user_group, &ug,
-			       &ctx->err);
-	json_array_foreach(resources, i, resource) {
-		groups = json_object_get(ug.by_id, ids[i]);
-		if (ok && json_array_size(groups) > 0) {
-			/* Before meta, where the schema puts it. */
-			json_t *meta = json_incref(json_object_get(resource, "meta"));
-
-			json_object_del(resource, "meta");
-			json_object_set(resource, "groups", groups);
-			json_object_set_new(resource, "meta", meta);
-		}
-	}
-	free(ids);
-	json_decref(ug.by_id);
-	return ok;
-}
-
 static bool respond_resource(struct request_context *ctx, int status,
 			     const struct stored_resource *row)
 {
-	return handler_respond(ctx, &resource_type_user, status, row, decorate_users);
+	return handler_respond(ctx, &resource_type_user, status, row);
 }
 
 bool users_create(struct request_context *ctx)
@@ -198,5 +133,5 @@ bool users_delete(struct request_context *ctx)
 
 bool users_list(struct request_context *ctx)
 {
-	return handler_list(ctx, &resource_type_user, decorate_users);
+	return handler_list(ctx, &resource_type_user);
 }

@@ -483,31 +483,14 @@ static void member_render(void *arg, const char *id, const char *type, const cha
 					     "type", type, "display", display));
 }
 
-/* As handlers_users.c's add_user_group(). */
-static void user_group_render(void *arg, const char *user_id, const char *group_id,
-			      const char *display, bool direct)
-{
-	json_t *groups = json_object_get(arg, user_id);
-	char ref[256];
-
-	snprintf(ref, sizeof(ref), "%s/Groups/%s", BASE_URL, group_id);
-	json_array_append_new(groups, json_pack("{s:s, s:s, s:s?, s:s}", "value", group_id,
-						"$ref", ref, "display", display,
-						"type", direct ? "direct" : "indirect"));
-}
-
 /* Add a group's members (always, [] when none) and a user's groups (when
  * there are some) to the rendered resources, as GET shows them. */
 static void memberships_render(struct store *store, struct dataset *users,
 			       struct dataset *groups)
 {
-	const char **ids = calloc((size_t)users->count + 1, sizeof(*ids));
-	json_t *by_id = json_object();
 	struct scim_error err;
 	int i;
 
-	if (ids == NULL)
-		abort();
 	error_clear(&err);
 	for (i = 0; i < groups->count; i++) {
 		json_t *members = json_array();
@@ -519,23 +502,23 @@ static void memberships_render(struct store *store, struct dataset *users,
 		}
 		json_object_set_new(groups->items[i].rendered, "members", members);
 	}
+	/* A user's groups as GET renders them: read with the user. */
 	for (i = 0; i < users->count; i++) {
-		ids[i] = users->items[i].id;
-		json_object_set_new(by_id, ids[i], json_array());
-	}
-	if (!store_user_groups(store, tenant_id, ids, users->count, user_group_render, by_id,
-			       &err)) {
-		fprintf(stderr, "differential: groups not read: %s\n", err.detail);
-		exit(1);
-	}
-	for (i = 0; i < users->count; i++) {
-		json_t *list = json_object_get(by_id, ids[i]);
+		struct stored_resource row = { 0 };
+		json_t *rendered;
+		json_t *list;
 
-		if (json_array_size(list) > 0)
+		if (!store_user_get(store, tenant_id, users->items[i].id, false, &row, &err)) {
+			fprintf(stderr, "differential: groups not read: %s\n", err.detail);
+			exit(1);
+		}
+		rendered = resource_render(&row, &resource_type_user, BASE_URL);
+		list = json_object_get(rendered, "groups");
+		if (list != NULL)
 			json_object_set(users->items[i].rendered, "groups", list);
+		json_decref(rendered);
+		stored_resource_clear(&row);
 	}
-	json_decref(by_id);
-	free(ids);
 }
 
 /* ---- literals seen in the data ---- */
