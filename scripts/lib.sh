@@ -22,6 +22,9 @@ APACHE_PACKAGES=(apache2 libapache2-mod-fcgid)
 # nginx, and what runs the workers for it (lighttpd/scim-fcgi.service).
 # shellcheck disable=SC2034
 NGINX_PACKAGES=(nginx spawn-fcgi multiwatch)
+# The load generator of bench/throughput (pgbench comes with postgresql).
+# shellcheck disable=SC2034
+BENCH_PACKAGES=(wrk)
 # The fuzz targets (scripts/fuzz): clang with libFuzzer and the sanitizer
 # runtimes, and llvm-symbolizer for the stack traces of their reports.
 # shellcheck disable=SC2034
