@@ -240,7 +240,9 @@ server_process_stop() {
 	local pid=$1 file=${2:-} pattern=${3:-} name=${4:-}
 	if [[ -z $pid && -s $file ]]; then
 		read -r pid <"$file" || true
-		if [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$pattern"* ]]; then
+		# A pid file left by a process that is gone: quiet (the braces
+		# make 2>/dev/null cover the failed redirection too).
+		if [[ $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) == *"$pattern"* ]]; then
 			log "stopping $name $pid left running in $(dirname "$file")"
 		else
 			pid=""
