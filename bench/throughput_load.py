@@ -198,10 +198,10 @@ def check_all(args):
 
     before = groups_of(user)
     c.send("PATCH", f"/Groups/{group}", {"schemas": [PATCH_OP], "Operations": [
-        {"op": "add", "path": "members", "value": [{"value": user}]}]})
+        {"op": "add", "path": "members", "value": [{"value": user}]}]}, expect=204)
     added = groups_of(user)
     c.send("PATCH", f"/Groups/{group}", {"schemas": [PATCH_OP], "Operations": [
-        {"op": "remove", "path": f'members[value eq "{user}"]'}]})
+        {"op": "remove", "path": f'members[value eq "{user}"]'}]}, expect=204)
     if group in before or group not in added or groups_of(user) != before:
         raise Failed(f"member add/remove does not read back: groups {before} -> {added} -> {groups_of(user)}")
     # The create workload's document as the service stored it: the write
