@@ -22,6 +22,9 @@ APACHE_PACKAGES=(apache2 libapache2-mod-fcgid)
 # nginx, and what runs the workers for it (lighttpd/scim-fcgi.service).
 # shellcheck disable=SC2034
 NGINX_PACKAGES=(nginx spawn-fcgi multiwatch)
+# The load generator of bench/throughput (pgbench comes with postgresql).
+# shellcheck disable=SC2034
+BENCH_PACKAGES=(wrk)
 # The fuzz targets (scripts/fuzz): clang with libFuzzer and the sanitizer
 # runtimes, and llvm-symbolizer for the stack traces of their reports.
 # shellcheck disable=SC2034
@@ -237,7 +240,9 @@ server_process_stop() {
 	local pid=$1 file=${2:-} pattern=${3:-} name=${4:-}
 	if [[ -z $pid && -s $file ]]; then
 		read -r pid <"$file" || true
-		if [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$pattern"* ]]; then
+		# A pid file left by a process that is gone: quiet (the braces
+		# make 2>/dev/null cover the failed redirection too).
+		if [[ $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) == *"$pattern"* ]]; then
 			log "stopping $name $pid left running in $(dirname "$file")"
 		else
 			pid=""
