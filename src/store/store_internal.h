@@ -30,27 +30,10 @@
 	", r.version, r.doc, " derived
 #define STORE_RESOURCE_COLUMNS STORE_RESOURCE_COLUMNS_WITH("NULL::json")
 
-/*
- * The groups of user r (RFC 7643 4.1.2), in the same query as the user: its
- * direct groups, then the groups those are members of, and so on (UNION
- * drops repeated rows, which also ends a cycle of nested groups), as a JSON
- * array of {"value", "display", "type"} by display name; NULL when none.
- * Groups are found by id (sql/006_member_names.sql) and their tenant
- * checked.
- */
-#define STORE_USER_GROUPS \
-	"(SELECT json_agg(json_build_object('value', x.group_id, 'display', x.display_name," \
-	" 'type', x.type) ORDER BY x.display_name, x.group_id)" \
-	" FROM (WITH RECURSIVE g(group_id, direct) AS (" \
-	"  SELECT m.group_id, true FROM group_members m" \
-	"  WHERE m.tenant_id = r.tenant_id AND m.user_id = r.id" \
-	" UNION" \
-	"  SELECT m.group_id, false FROM g JOIN group_members m" \
-	"  ON m.tenant_id = r.tenant_id AND m.member_group_id = g.group_id)" \
-	" SELECT g.group_id, gr.display_name," \
-	" CASE WHEN bool_or(g.direct) THEN 'direct' ELSE 'indirect' END AS type" \
-	" FROM g JOIN groups gr ON gr.id = g.group_id AND gr.tenant_id IS NOT DISTINCT FROM r.tenant_id" \
-	" GROUP BY g.group_id, gr.display_name) x)"
+/* The groups of user r (RFC 7643 4.1.2), direct and through nested groups,
+ * as a JSON array of {"value", "display", "type"}; NULL when none
+ * (sql/008_user_groups.sql). */
+#define STORE_USER_GROUPS "scim_user_groups(r.tenant_id, r.id)"
 #define STORE_USER_COLUMNS STORE_RESOURCE_COLUMNS_WITH(STORE_USER_GROUPS)
 
 #define STORE_MAX_STATEMENTS 64

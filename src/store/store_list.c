@@ -29,15 +29,16 @@ struct list_plan {
  * a cursor can continue from any row. `reverse` flips it again for the rows
  * before a previousCursor.
  */
-static void append_order(struct sql_query *q, const struct list_plan *plan, bool reverse)
+static void append_order(struct sql_query *q, const struct list_plan *plan, bool reverse,
+			 const char *key, const char *id)
 {
 	const char *dir = plan->req->descending != reverse ? " DESC" : "";
 
 	if (plan->sort_key[0] == '\0')
-		sql_query_appendf(q, " ORDER BY r.id%s", dir);
+		sql_query_appendf(q, " ORDER BY %s%s", id, dir);
 	else
 		sql_query_appendf(q, " ORDER BY (%s) IS NULL%s, coalesce(%s, '') COLLATE \"C\"%s,"
-				  " r.id%s", plan->sort_key, dir, plan->sort_key, dir, dir);
+				  " %s%s", key, dir, key, dir, id, dir);
 }
 
 /* The rows after (or before) a cursor's position, in list order. */
@@ -118,7 +119,15 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 	sql_query_append(&q, req->with_groups ? "SELECT " STORE_USER_COLUMNS
 					       : "SELECT " STORE_RESOURCE_COLUMNS);
 	if (plan->sort_key[0] != '\0')
-		sql_query_appendf(&q, ", %s", plan->sort_key);
+		sql_query_append(&q, ", p.k");
+	/*
+	 * The page is chosen by id (and sort key) alone, and only its rows are
+	 * read and rendered (dates, document, groups): a row that OFFSET skips
+	 * costs an index entry, not a rendering.
+	 */
+	sql_query_append(&q, " FROM (SELECT r.tenant_id, r.id");
+	if (plan->sort_key[0] != '\0')
+		sql_query_appendf(&q, ", %s AS k", plan->sort_key);
 	/*
 	 * A filter an index answers is planned on its own (OFFSET 0 keeps it a
 	 * subquery), then ordered and paged. Otherwise, when the planner
@@ -134,7 +143,7 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 		append_after(&q, plan, position);
 	if (indexed)
 		sql_query_append(&q, " OFFSET 0) r");
-	append_order(&q, plan, backward);
+	append_order(&q, plan, backward, plan->sort_key, "r.id");
 	/* With cursors, one row more than asked tells whether there is more. */
 	snprintf(number, sizeof(number), "%ld", req->count + (req->cursor_paging ? 1 : 0));
 	sql_query_append(&q, " LIMIT ");
@@ -144,6 +153,9 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 		sql_query_append(&q, " OFFSET ");
 		sql_query_param(&q, number);
 	}
+	sql_query_appendf(&q, ") p JOIN %s r ON r.tenant_id = p.tenant_id AND r.id = p.id",
+			  req->rt == &resource_type_group ? "groups" : "users");
+	append_order(&q, plan, backward, "p.k", "p.id");
 	ok = read_rows(store, &q, page, err);
 	sql_query_free(&q);
 	if (!ok)
