@@ -114,20 +114,31 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 	bool ok;
 	int i;
 
-	sql_query_init(&q);
-	/* A user's groups in the same query: a lookup is one round trip. */
-	sql_query_append(&q, req->with_groups ? "SELECT " STORE_USER_COLUMNS
-					       : "SELECT " STORE_RESOURCE_COLUMNS);
-	if (plan->sort_key[0] != '\0')
-		sql_query_append(&q, ", p.k");
 	/*
-	 * The page is chosen by id (and sort key) alone, and only its rows are
-	 * read and rendered (dates, document, groups): a row that OFFSET skips
-	 * costs an index entry, not a rendering.
+	 * Past the first page by index, the page is chosen by id (and sort
+	 * key) alone and only its rows are read and rendered (dates,
+	 * document, groups): a row that OFFSET skips costs an index entry, not
+	 * a rendering. A first page or a cursor's skips nothing, and reads the
+	 * table once.
 	 */
-	sql_query_append(&q, " FROM (SELECT r.tenant_id, r.id");
-	if (plan->sort_key[0] != '\0')
-		sql_query_appendf(&q, ", %s AS k", plan->sort_key);
+	bool late = !req->cursor_paging && req->start_index > 1;
+	const char *columns = req->with_groups ? "SELECT " STORE_USER_COLUMNS
+					       : "SELECT " STORE_RESOURCE_COLUMNS;
+
+	sql_query_init(&q);
+	if (late) {
+		sql_query_append(&q, columns);
+		if (plan->sort_key[0] != '\0')
+			sql_query_append(&q, ", p.k");
+		sql_query_append(&q, " FROM (SELECT r.tenant_id, r.id");
+		if (plan->sort_key[0] != '\0')
+			sql_query_appendf(&q, ", %s AS k", plan->sort_key);
+	} else {
+		/* A user's groups in the same query: a lookup is one round trip. */
+		sql_query_append(&q, columns);
+		if (plan->sort_key[0] != '\0')
+			sql_query_appendf(&q, ", %s", plan->sort_key);
+	}
 	/*
 	 * A filter an index answers is planned on its own (OFFSET 0 keeps it a
 	 * subquery), then ordered and paged. Otherwise, when the planner
@@ -153,9 +164,11 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 		sql_query_append(&q, " OFFSET ");
 		sql_query_param(&q, number);
 	}
-	sql_query_appendf(&q, ") p JOIN %s r ON r.tenant_id = p.tenant_id AND r.id = p.id",
-			  req->rt == &resource_type_group ? "groups" : "users");
-	append_order(&q, plan, backward, "p.k", "p.id");
+	if (late) {
+		sql_query_appendf(&q, ") p JOIN %s r ON r.tenant_id = p.tenant_id AND r.id = p.id",
+				  req->rt == &resource_type_group ? "groups" : "users");
+		append_order(&q, plan, backward, "p.k", "p.id");
+	}
 	ok = read_rows(store, &q, page, err);
 	sql_query_free(&q);
 	if (!ok)
