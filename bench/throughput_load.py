@@ -228,11 +228,19 @@ def fmt_ms(s):
     return "-" if s is None else f"{s * 1000:.1f} ms" if s < 0.1 else f"{s * 1000:.0f} ms"
 
 
+def checkpoint(args):
+    """Write out what earlier runs left dirty, so that the checkpointer's
+    I/O for them does not fall on the next run (either side)."""
+    psql(argparse.Namespace(psql=args.psql, database=args.admin_database), "CHECKPOINT;")
+
+
 def run_side(args, side, script):
     """One measured run: the server, the hello-world application or pgbench."""
     if side == "pgbench":
         refill_scratch(args)
+        checkpoint(args)
         return pgbench(args, args.seconds, clients=args.pgbench_clients)
+    checkpoint(args)
     url = args.url if side == "server" else args.hello_url
     result, _ = wrk(args, script, url, args.seconds, args.connections, args.threads)
     return result
@@ -322,6 +330,8 @@ def main():
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--psql", required=True)
     common.add_argument("--database", required=True, help="libpq conninfo of the service database")
+    common.add_argument("--admin-database", required=True,
+                        help="the same database as a superuser, for CHECKPOINT")
     common.add_argument("--url", required=True)
     common.add_argument("--token", required=True)
     common.add_argument("--tenant", required=True, help="the tenant's id")
