@@ -1,35 +1,55 @@
--- 007_token_changes.sql - tokens that expire, and a notification whenever a
--- token or its tenant changes in a way that affects who may use it.
+-- 007_token_changes.sql - tokens that expire, and a counter of the changes
+-- to tokens that affect who may use them.
 --
 -- Each worker keeps the tokens it has checked in memory, so that a request
--- costs no query for its token. A worker LISTENs on the channel
--- scim_tokens and forgets everything it has kept when a notification comes:
--- PostgreSQL sends it as the change commits, and the worker reads it before
--- it serves its next request. A change made with psql is notified as well as
--- one made by scimctl. Recording last use (every minute) is not a change.
+-- costs no query for its token. Every change that matters (a token revoked,
+-- restricted, expired, moved or deleted; a tenant renamed), made by scimctl
+-- or with psql alike, adds one to token_epoch.version in the same
+-- transaction. A worker sends scim_token_epoch_is(the version it knows)
+-- ahead of the first statement of each request, in the same round trip;
+-- when tokens changed it fails, and the worker checks the token again
+-- before it runs anything. Recording last use (every minute) is not a
+-- change.
 
 ALTER TABLE tokens ADD COLUMN expires timestamptz;
 COMMENT ON COLUMN tokens.expires IS 'When the token stops being accepted (scimctl token add --expires). NULL: it does not expire.';
 
-CREATE FUNCTION tokens_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE TABLE token_epoch (
+	version bigint NOT NULL,
+	one boolean PRIMARY KEY DEFAULT true CHECK (one)
+);
+INSERT INTO token_epoch (version) VALUES (1);
+COMMENT ON TABLE token_epoch IS 'One row: how many times tokens changed in a way that affects who may use them. Workers compare it with the version under which they keep tokens in memory.';
+COMMENT ON COLUMN token_epoch.version IS 'Raised by the triggers of tokens and tenants; never lowered.';
+COMMENT ON COLUMN token_epoch.one IS 'Keeps the table at one row.';
+
+CREATE FUNCTION tokens_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	-- One payload for all: a worker forgets every token it kept. Notifications
-	-- of one transaction with the same payload are delivered once.
-	PERFORM pg_notify('scim_tokens', '');
+	UPDATE token_epoch SET version = version + 1;
 	RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION tokens_notify() IS 'Tells the workers (LISTEN scim_tokens) to forget the tokens they keep in memory.';
+COMMENT ON FUNCTION tokens_changed() IS 'Raises token_epoch.version: the workers check the tokens they keep again.';
 
 CREATE TRIGGER tokens_changed AFTER UPDATE ON tokens FOR EACH ROW
 	WHEN ((OLD.tenant_id, OLD.token_hash, OLD.allowed_networks, OLD.revoked, OLD.expires)
 	      IS DISTINCT FROM
 	      (NEW.tenant_id, NEW.token_hash, NEW.allowed_networks, NEW.revoked, NEW.expires))
-	EXECUTE FUNCTION tokens_notify();
-COMMENT ON TRIGGER tokens_changed ON tokens IS 'A token revoked, restricted, expired or moved: the workers forget the tokens they keep.';
+	EXECUTE FUNCTION tokens_changed();
+COMMENT ON TRIGGER tokens_changed ON tokens IS 'A token revoked, restricted, expired or moved.';
 CREATE TRIGGER tokens_deleted AFTER DELETE OR TRUNCATE ON tokens FOR EACH STATEMENT
-	EXECUTE FUNCTION tokens_notify();
-COMMENT ON TRIGGER tokens_deleted ON tokens IS 'Tokens deleted (or their tenant): the workers forget the tokens they keep.';
+	EXECUTE FUNCTION tokens_changed();
+COMMENT ON TRIGGER tokens_deleted ON tokens IS 'Tokens deleted (or their tenant).';
 CREATE TRIGGER tenants_renamed AFTER UPDATE OF name ON tenants FOR EACH STATEMENT
-	EXECUTE FUNCTION tokens_notify();
+	EXECUTE FUNCTION tokens_changed();
 COMMENT ON TRIGGER tenants_renamed ON tenants IS 'The workers keep the tenant''s name with its tokens, for their log lines.';
+
+CREATE FUNCTION scim_token_epoch_is(expected bigint) RETURNS void
+	LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF (SELECT version FROM token_epoch) IS DISTINCT FROM expected THEN
+		RAISE EXCEPTION 'tokens changed since version %', expected USING ERRCODE = 'SCTOK';
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION scim_token_epoch_is(bigint) IS 'Fails with SQLSTATE SCTOK unless token_epoch.version is the one given: sent by a worker ahead of a request answered with a token kept in memory.';

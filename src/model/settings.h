@@ -17,10 +17,8 @@
  *                    ignored
  *   SCIM_TOKEN_CACHE_SECONDS  how long a worker keeps a checked token in
  *                    memory at most (default 60; 0: the database is asked
- *                    on every request). Changes to tokens reach the workers
- *                    at once through PostgreSQL's LISTEN/NOTIFY; set 0 when
- *                    a transaction-pooling proxy (pgbouncer in transaction
- *                    mode) stands between the workers and PostgreSQL
+ *                    on every request). A change to tokens is seen by the
+ *                    very next request all the same (store.h)
  *   SCIM_LOG_LEVEL   error, warning, info (default) or debug
  */
 #ifndef SCIM_SETTINGS_H

@@ -23,7 +23,8 @@ static struct store_statement token_authenticate = { .sql =
 	"SELECT t.tenant_id, n.name, t.token_id,"
 	" t.last_used IS NULL OR t.last_used < now() - interval '1 minute',"
 	" t.allowed_networks IS NULL OR coalesce($2::inet <<= ANY (t.allowed_networks), false),"
-	" floor(extract(epoch FROM t.expires - now()))"
+	" floor(extract(epoch FROM t.expires - now())),"
+	" (SELECT version FROM token_epoch)"
 	" FROM tokens t JOIN tenants n USING (tenant_id)"
 	" WHERE t.token_hash = $1::bytea AND t.revoked IS NULL"
 	" AND (t.expires IS NULL OR t.expires > now())"
@@ -35,25 +36,30 @@ static struct store_statement token_touch = { .sql =
 /*
  * The tokens a worker has checked, kept so that a request costs no query
  * for its token: by token hash and client address (the address decides an
- * IP restriction). An entry is forgotten when PostgreSQL notifies a change
- * of tokens (sql/007_token_changes.sql), when the connection that listens
- * is lost (a notification may have been missed), when the token expires,
- * and after store->token_cache_seconds in any case, when the token is
- * checked again (and its last use recorded). Unknown and refused tokens
- * are never kept: each costs a query.
+ * IP restriction), with the version of token_epoch under which they were
+ * checked (sql/007_token_changes.sql). A request answered from here sends
+ * EPOCH_CHECK_SQL ahead of its first statement, in the same round trip:
+ * when tokens changed since, that fails before anything else runs, and the
+ * token is checked again. An entry also ends when the token expires, and
+ * after store->token_cache_seconds in any case, when the token is checked
+ * again (and its last use recorded). Unknown and refused tokens are never
+ * kept: each costs a query.
  */
 #define TOKEN_CACHE_SIZE 32
-#define TOKEN_CHANNEL "scim_tokens"
+#define EPOCH_CHECK_SQL "SELECT scim_token_epoch_is($1::bigint)"
+#define EPOCH_CHANGED_STATE "SCTOK"
 
 struct token_cache_entry {
 	bool used;
 	uint8_t hash[32];
 	char address[64];  /* the client address, "" when unknown */
 	struct tenant tenant;
+	long long epoch;
 	struct timespec until; /* CLOCK_MONOTONIC */
 };
 
 static bool begin_now(struct store *store, struct scim_error *err);
+static bool verify_now(struct store *store, struct scim_error *err);
 
 /* Statement slots are handed out on first use, program-wide. */
 static int statement_slots;
@@ -68,8 +74,16 @@ struct store {
 	char *conninfo;
 	const struct log_context *log; /* of the request being served, or NULL */
 	PGconn *conn;
-	bool listening;    /* this connection LISTENs on TOKEN_CHANNEL */
 	int token_cache_seconds;
+	/* The request's token, answered from memory: to be confirmed by its
+	 * first statement (EPOCH_CHECK_SQL), checked again if tokens changed. */
+	struct {
+		bool pending;
+		char epoch[24];
+		uint8_t hash[32];
+		char address[64];
+		struct tenant tenant;
+	} verify;
 	struct token_cache_entry tokens[TOKEN_CACHE_SIZE];
 	unsigned next_token;  /* the entry to replace when none is free */
 	bool prepared[STORE_MAX_STATEMENTS + 1];
@@ -116,9 +130,6 @@ static void forget_connection(struct store *store)
 	if (store->conn != NULL)
 		PQfinish(store->conn);
 	store->conn = NULL;
-	/* Notifications sent while it was gone are lost with it. */
-	store->listening = false;
-	forget_tokens(store);
 	memset(store->prepared, 0, sizeof(store->prepared));
 	for (i = 0; i < QUERY_CACHE_SIZE; i++) {
 		free(store->cache[i].text);
@@ -290,71 +301,118 @@ static void read_xact_id(struct store *store, const PGresult *res)
 		 PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
 }
 
+static bool token_recheck(struct store *store, struct scim_error *err);
+
+/* The commands that go ahead of a statement in its round trip. */
+enum ahead { AHEAD_EPOCH, AHEAD_BEGIN, AHEAD_XACT_ID, AHEAD_COUNT };
+
+/* A command ahead of the statement answered. libpq may deliver the first
+ * command of a pipeline in single-row mode when the connection's last query
+ * before it was read that way (store_exec_rows()): its one row then comes
+ * as PGRES_SINGLE_TUPLE, and the empty end that follows is dropped. */
+static bool result_ok(const PGresult *res)
+{
+	return PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK ||
+	       PQresultStatus(res) == PGRES_SINGLE_TUPLE;
+}
+
 /*
- * The first statement of a transaction, with BEGIN and the transaction id
- * before it in the same round trip (libpq's pipeline mode): a write costs
- * one round trip less. The statement's result, or NULL with err set. A lost
- * connection leaves BEGIN pending, for a retry on a new one.
+ * A statement with what must go ahead of it, in the same round trip
+ * (libpq's pipeline mode): the check that tokens have not changed since
+ * the request's token was kept (EPOCH_CHECK_SQL), and BEGIN with the
+ * transaction id for the first statement of a transaction. The
+ * statement's result, or NULL with err set. When tokens changed, the check
+ * fails before anything else runs, and the statement runs only if the
+ * token is still valid (else 401). A lost connection leaves BEGIN pending,
+ * for a retry on a new one.
  */
-static PGresult *exec_first_in_transaction(struct store *store, const char *name, int nparams,
-					   const char *const *params, struct scim_error *err)
+static PGresult *exec_with_ahead(struct store *store, const char *name, int nparams,
+				 const char *const *params, struct scim_error *err)
 {
 	PGconn *conn = store->conn;
-	PGresult *results[3] = { NULL, NULL, NULL };
+	bool sent[AHEAD_COUNT + 1] = { false };
+	PGresult *results[AHEAD_COUNT + 1] = { NULL };
+	const char *epoch[1] = { store->verify.epoch };
 	PGresult *res;
-	bool synced;
+	const char *state;
+	bool synced = true;
+	bool ok;
 	int i;
 
-	if (!PQenterPipelineMode(conn) ||
-	    !PQsendQueryParams(conn, BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0) ||
-	    !PQsendQueryParams(conn, XACT_ID_SQL, 0, NULL, NULL, NULL, NULL, 0) ||
-	    !PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) ||
-	    !PQpipelineSync(conn)) {
-		fail_result(store, NULL, err);
-		return NULL;
-	}
+	sent[AHEAD_EPOCH] = store->verify.pending;
+	sent[AHEAD_BEGIN] = sent[AHEAD_XACT_ID] = store->begin_pending;
+	sent[AHEAD_COUNT] = true; /* the statement */
+	ok = PQenterPipelineMode(conn) &&
+	     (!sent[AHEAD_EPOCH] ||
+	      PQsendQueryParams(conn, EPOCH_CHECK_SQL, 1, NULL, epoch, NULL, NULL, 0)) &&
+	     (!sent[AHEAD_BEGIN] ||
+	      (PQsendQueryParams(conn, BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQsendQueryParams(conn, XACT_ID_SQL, 0, NULL, NULL, NULL, NULL, 0))) &&
+	     PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) &&
+	     PQpipelineSync(conn);
 	/* Each command's result, then the NULL that ends it; then the sync. */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; ok && i <= AHEAD_COUNT; i++) {
+		if (!sent[i])
+			continue;
 		results[i] = PQgetResult(conn);
 		if (results[i] == NULL)
-			break;
+			synced = false;
 		while ((res = PQgetResult(conn)) != NULL)
 			PQclear(res);
 	}
-	res = i == 3 ? PQgetResult(conn) : NULL;
-	synced = res != NULL && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
-	PQclear(res);
-	if (!synced || !PQexitPipelineMode(conn)) {
+	if (ok && synced) {
+		res = PQgetResult(conn);
+		synced = res != NULL && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+		PQclear(res);
+	}
+	if (!ok || !synced || !PQexitPipelineMode(conn)) {
 		/* The connection broke: nothing can be trusted of it. */
-		for (i = 0; i < 3; i++)
+		for (i = 0; i <= AHEAD_COUNT; i++)
 			PQclear(results[i]);
 		fail_result(store, NULL, err);
 		return NULL;
 	}
-	if (PQresultStatus(results[0]) == PGRES_COMMAND_OK)
+	if (sent[AHEAD_EPOCH] && !result_ok(results[AHEAD_EPOCH])) {
+		state = PQresultErrorField(results[AHEAD_EPOCH], PG_DIAG_SQLSTATE);
+		if (state != NULL && strcmp(state, EPOCH_CHANGED_STATE) == 0) {
+			/* Nothing after the check ran: BEGIN is still pending. */
+			for (i = 0; i <= AHEAD_COUNT; i++)
+				PQclear(results[i]);
+			if (!token_recheck(store, err))
+				return NULL;
+			return exec_with_ahead(store, name, nparams, params, err);
+		}
+	}
+	store->verify.pending = false;
+	if (sent[AHEAD_BEGIN] && result_ok(results[AHEAD_BEGIN]))
 		store->begin_pending = false;
-	if (PQresultStatus(results[1]) == PGRES_TUPLES_OK)
-		read_xact_id(store, results[1]);
-	for (i = 0; i < 2; i++) {
-		if (PQresultStatus(results[i]) != PGRES_COMMAND_OK &&
-		    PQresultStatus(results[i]) != PGRES_TUPLES_OK) {
-			PQclear(results[2]);
-			results[2] = results[i];
+	if (sent[AHEAD_XACT_ID] && result_ok(results[AHEAD_XACT_ID]))
+		read_xact_id(store, results[AHEAD_XACT_ID]);
+	/* The first failure is the answer. */
+	for (i = 0; i < AHEAD_COUNT; i++) {
+		if (sent[i] && !result_ok(results[i])) {
+			PQclear(results[AHEAD_COUNT]);
+			results[AHEAD_COUNT] = results[i];
 			results[i] = NULL;
 			break;
 		}
 	}
-	PQclear(results[0]);
-	PQclear(results[1]);
-	return check_result(store, results[2], err);
+	for (i = 0; i < AHEAD_COUNT; i++)
+		PQclear(results[i]);
+	res = check_result(store, results[AHEAD_COUNT], err);
+	/* The connection was lost with the transaction it began: a retry on a
+	 * new one must begin again. */
+	if (res == NULL && store->conn == NULL && sent[AHEAD_BEGIN])
+		store->begin_pending = true;
+	return res;
 }
 
-/* Execute prepared statement `name`, after a pending BEGIN. */
+/* Execute prepared statement `name`, after what must go ahead of it. */
 static PGresult *exec_prepared(struct store *store, const char *name, int nparams,
 			       const char *const *params, struct scim_error *err)
 {
-	if (store->begin_pending)
-		return exec_first_in_transaction(store, name, nparams, params, err);
+	if (store->begin_pending || store->verify.pending)
+		return exec_with_ahead(store, name, nparams, params, err);
 	return check_result(store, PQexecPrepared(store->conn, name, nparams, params,
 						  NULL, NULL, 0), err);
 }
@@ -492,7 +550,7 @@ bool store_exec_rows(struct store *store, struct store_statement *stmt, int npar
 	bool ok = true;
 
 	if (!store_connect(store, err) || !ensure_prepared(store, stmt, name, err) ||
-	    !begin_now(store, err))
+	    !verify_now(store, err) || !begin_now(store, err))
 		return false;
 	if (!PQsendQueryPrepared(store->conn, name, nparams, params, NULL, NULL, 0) ||
 	    !PQsetSingleRowMode(store->conn))
@@ -522,6 +580,31 @@ static PGresult *exec_simple(struct store *store, const char *sql, struct scim_e
 	if (res == NULL && retry_after_reconnect(store, idle, err))
 		res = exec_simple_once(store, sql, err);
 	return res;
+}
+
+/* Check a kept token on its own, before a statement that cannot take the
+ * check along (exec_with_ahead()). */
+static bool verify_now(struct store *store, struct scim_error *err)
+{
+	const char *epoch[1] = { store->verify.epoch };
+	const char *state;
+	PGresult *res;
+
+	if (!store->verify.pending)
+		return true;
+	if (!store_connect(store, err))
+		return false;
+	res = PQexecParams(store->conn, EPOCH_CHECK_SQL, 1, NULL, epoch, NULL, NULL, 0);
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL && strcmp(state, EPOCH_CHANGED_STATE) == 0) {
+		PQclear(res);
+		return token_recheck(store, err);
+	}
+	if (check_result(store, res, err) == NULL)
+		return false;
+	PQclear(res);
+	store->verify.pending = false;
+	return true;
 }
 
 /* Send a pending BEGIN on its own, before a statement that cannot take
@@ -761,28 +844,6 @@ void store_hash_text(const uint8_t hash[32], char text[STORE_HASH_TEXT_SIZE])
 	sha256_hex(hash, text + 2);
 }
 
-/* Forget every token kept when PostgreSQL has notified a change. Reads
- * what the connection has received without waiting: no round trip. */
-static void token_notifications(struct store *store)
-{
-	PGnotify *n;
-	bool changed = false;
-
-	if (!store->listening)
-		return;
-	if (!PQconsumeInput(store->conn)) {
-		/* The next statement finds out what became of the connection. */
-		forget_tokens(store);
-		return;
-	}
-	while ((n = PQnotifies(store->conn)) != NULL) {
-		changed = true;
-		PQfreemem(n);
-	}
-	if (changed)
-		forget_tokens(store);
-}
-
 static bool before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -807,9 +868,10 @@ static struct token_cache_entry *token_find(struct store *store, const uint8_t h
 	return NULL;
 }
 
-/* Keep a token just checked, for `seconds` at most (its expiry). */
+/* Keep a token just checked under `epoch`, for `seconds` at most (its
+ * expiry). */
 static void token_keep(struct store *store, const uint8_t hash[32], const char *address,
-		       const struct tenant *tenant, long long seconds)
+		       const struct tenant *tenant, long long epoch, long long seconds)
 {
 	struct token_cache_entry *e = NULL;
 	int i;
@@ -825,50 +887,25 @@ static void token_keep(struct store *store, const uint8_t hash[32], const char *
 	memcpy(e->hash, hash, 32);
 	snprintf(e->address, sizeof(e->address), "%s", address);
 	e->tenant = *tenant;
+	e->epoch = epoch;
 	clock_gettime(CLOCK_MONOTONIC, &e->until);
 	e->until.tv_sec += (time_t)seconds;
 }
 
-/* LISTEN on this connection, before its first token query: a change
- * committed after it is notified. Without it, nothing is kept. */
-static void token_listen(struct store *store)
-{
-	PGresult *res;
-
-	if (store->listening || store->token_cache_seconds == 0 || store->conn == NULL)
-		return;
-	res = PQexec(store->conn, "LISTEN " TOKEN_CHANNEL);
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
-		store->listening = true;
-	else
-		log_msg(store->log, LOG_WARNING, "LISTEN " TOKEN_CHANNEL " failed, tokens are "
-			"checked on every request: %s", PQresultErrorMessage(res));
-	PQclear(res);
-}
-
-bool store_token_authenticate(struct store *store, const uint8_t hash[32],
-			      const char *client_address, struct tenant *out,
-			      struct scim_error *err)
+/* Ask the database about a token, and keep it when it is valid. */
+static bool token_check(struct store *store, const uint8_t hash[32], const char *client_address,
+			struct tenant *out, struct scim_error *err)
 {
 	const char *address = client_address ? client_address : "";
-	struct token_cache_entry *kept;
 	char hex[STORE_HASH_TEXT_SIZE];
 	char token_id[24];
 	const char *params[2];
 	const char *touch[1];
 	long long keep;
+	long long epoch;
 	PGresult *res;
 	bool stale;
 
-	token_notifications(store);
-	kept = token_find(store, hash, address);
-	if (kept != NULL) {
-		*out = kept->tenant;
-		return true;
-	}
-	if (!store_connect(store, err))
-		return false;
-	token_listen(store);
 	store_hash_text(hash, hex);
 	params[0] = hex;
 	params[1] = client_address;
@@ -894,6 +931,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	keep = store->token_cache_seconds;
 	if (!PQgetisnull(res, 0, 5) && strtoll(PQgetvalue(res, 0, 5), NULL, 10) < keep)
 		keep = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+	epoch = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
 	PQclear(res);
 	if (stale) {
 		snprintf(token_id, sizeof(token_id), "%lld", out->token_id);
@@ -903,10 +941,47 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 			return false;
 		PQclear(res);
 	}
-	/* Kept only when a change would be notified: the connection that
-	 * listened is the one that answered. */
-	if (store->listening)
-		token_keep(store, hash, address, out, keep);
+	token_keep(store, hash, address, out, epoch, keep);
+	return true;
+}
+
+bool store_token_authenticate(struct store *store, const uint8_t hash[32],
+			      const char *client_address, struct tenant *out,
+			      struct scim_error *err)
+{
+	const char *address = client_address ? client_address : "";
+	struct token_cache_entry *kept;
+
+	store->verify.pending = false;
+	kept = token_find(store, hash, address);
+	if (kept == NULL)
+		return token_check(store, hash, client_address, out, err);
+	*out = kept->tenant;
+	/* Confirmed by the request's first statement. */
+	store->verify.pending = true;
+	snprintf(store->verify.epoch, sizeof(store->verify.epoch), "%lld", kept->epoch);
+	memcpy(store->verify.hash, hash, 32);
+	snprintf(store->verify.address, sizeof(store->verify.address), "%s", address);
+	store->verify.tenant = kept->tenant;
+	return true;
+}
+
+/*
+ * Tokens changed since the request's token was kept: forget every token
+ * kept, and check the request's again. True when it is still valid, for
+ * the same tenant; 401 otherwise.
+ */
+static bool token_recheck(struct store *store, struct scim_error *err)
+{
+	struct tenant now;
+
+	store->verify.pending = false;
+	forget_tokens(store);
+	if (!token_check(store, store->verify.hash,
+			 store->verify.address[0] ? store->verify.address : NULL, &now, err))
+		return false;
+	if (strcmp(now.id, store->verify.tenant.id) != 0)
+		return error_set(err, 401, NULL, "the bearer token is not valid");
 	return true;
 }
 
@@ -1039,7 +1114,8 @@ bool store_resource_delete(struct store *store, struct store_resource_table *tab
 
 bool store_exec_script(struct store *store, const char *sql, struct scim_error *err)
 {
-	PGresult *res = begin_now(store, err) ? exec_simple(store, sql, err) : NULL;
+	PGresult *res = verify_now(store, err) && begin_now(store, err) ?
+			exec_simple(store, sql, err) : NULL;
 
 	if (res == NULL)
 		return false;

@@ -49,11 +49,12 @@ void store_set_log(struct store *store, const struct log_context *log);
 
 /*
  * Keep checked tokens in memory for `seconds` at most (0: ask the database
- * on every request). PostgreSQL notifies every change of a token (revoked,
- * restricted, expired, deleted), and the store forgets what it kept before
- * the next request it serves; `seconds` bounds how long a token is kept
- * should notifications not arrive (a transaction-pooling proxy between the
- * worker and PostgreSQL delivers none: set 0 there). Default 60.
+ * on every request). A request answered from memory sends a check ahead of
+ * its first statement, in the same round trip, that no token changed since
+ * (revoked, restricted, expired, deleted: sql/007_token_changes.sql); when
+ * one did, nothing runs before the request's token is checked again.
+ * Default 60; after that a token is checked again and its last use
+ * recorded.
  */
 void store_set_token_cache(struct store *store, int seconds);
 
@@ -83,7 +84,9 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 			      const char *client_address, struct tenant *out,
 			      struct scim_error *err);
 
-/* Users. `doc` is a normalized document (resource_normalize()). */
+/* Users. `doc` is a normalized document (resource_normalize()). A user read
+ * and its update come with its groups, except a read for_update (locked to
+ * be changed), which has none. */
 bool store_user_get(struct store *store, const char *tenant_id, const char *id,
 		    bool for_update, struct stored_resource *out, struct scim_error *err);
 bool store_user_insert(struct store *store, const char *tenant_id, const json_t *doc,

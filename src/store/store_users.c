@@ -19,8 +19,9 @@ static struct store_resource_table users = {
 		"SELECT " STORE_USER_COLUMNS " FROM users r WHERE r.tenant_id = $1 AND r.id = $2"
 	},
 	.get_for_update = { .sql =
-		"SELECT " STORE_USER_COLUMNS " FROM users r"
-		" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r"
+		/* Read to be changed: the update returns the groups. */
+		"SELECT " STORE_RESOURCE_COLUMNS " FROM users r"
+		" WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE"
 	},
 	.insert = { .sql =
 		"INSERT INTO users AS r (tenant_id, user_name, external_id, display_name, active, doc,"

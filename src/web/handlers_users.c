@@ -67,8 +67,14 @@ static bool save_user(struct request_context *ctx, struct stored_resource *curre
 	struct stored_resource row = { 0 };
 	bool ok;
 
-	if (json_equal(doc, current->doc))
-		return respond_resource(ctx, 200, current);
+	if (json_equal(doc, current->doc)) {
+		/* Unchanged: the user as GET shows it (the locking read has no
+		 * groups). */
+		ok = store_user_get(ctx->store, ctx->tenant.id, current->id, false, &row, &ctx->err) &&
+		     respond_resource(ctx, 200, &row);
+		stored_resource_clear(&row);
+		return ok;
+	}
 	ok = store_user_update(ctx->store, ctx->tenant.id, current->id, doc, &row, &ctx->err);
 	if (ok) {
 		log_msg(ctx->log, LOG_INFO, "updated user %s to version %lld", row.id, row.version);

@@ -311,8 +311,9 @@ def test_tokens_never_reach_the_logs(ctx):
         assert token[5:25] not in text, "part of the bearer token appears in %s" % path
 
 
-# Workers keep the tokens they have checked in memory, and PostgreSQL tells
-# them (LISTEN/NOTIFY) when a token changes. These tests have every worker
+# Workers keep the tokens they have checked in memory, and each request
+# checks, in the round trip of its first statement, that no token changed
+# since (token_epoch). These tests have every worker
 # keep the token first (concurrent requests reach every worker of the pool),
 # change it, and expect the very next requests, to whichever worker, to see
 # the change.
@@ -390,7 +391,7 @@ def test_restriction_reaches_every_worker_at_once(ctx):
 
 def test_expiry_is_kept_to_the_second(ctx):
     # Expiring in 3 s: every worker keeps the token, none beyond its expiry,
-    # though nothing notifies it.
+    # though nothing changes in the database.
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
     name, token_id, c = _new_token(ctx, "--expires", expires.isoformat())
     _kept_everywhere(c, "before the expiry")

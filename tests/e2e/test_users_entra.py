@@ -11,8 +11,8 @@ import uuid
 
 from harness import (ENTERPRISE_SCHEMA, LIST_SCHEMA, USER_SCHEMA, expect_error, expect_scim_json,
                      expect_status, q)
-from resources import (create_user, entra_user_body, get_user, patch_user, post_created, resource_ids,
-                       search_users, timestamp)
+from resources import (create_group, create_user, entra_group_body, entra_user_body, get_user,
+                       patch_user, post_created, resource_ids, search_users, timestamp)
 
 
 def _work_emails(user):
@@ -404,6 +404,23 @@ def test_patch_add_without_change_keeps_meta(ctx):
         assert p["meta"]["lastModified"] == u["meta"]["lastModified"], \
             "expected %r to keep lastModified %r, got %r" % (ops, u["meta"]["lastModified"], p["meta"]["lastModified"])
     assert get_user(c, u["id"]) == u, "expected the resource unchanged"
+
+
+def test_patch_without_change_shows_the_groups(ctx):
+    # The row is locked without its groups; an unchanged user is answered as
+    # GET shows it, groups included.
+    c = ctx.new_tenant()
+    u = create_user(c, entra_user_body(ctx, displayName="Grouped"))
+    g = create_group(c, entra_group_body(ctx, members=[{"value": u["id"]}]))
+    before = get_user(c, u["id"])
+    assert [x["value"] for x in before.get("groups", [])] == [g["id"]], \
+        "expected the user in group %s, got %r" % (g["id"], before.get("groups"))
+    for ops in ([], [{"op": "replace", "path": "displayName", "value": "Grouped"}]):
+        p = patch_user(c, u["id"], *ops).json
+        assert p == before, "expected %r to answer the user as GET does, got %r" % (ops, p)
+    p = patch_user(c, u["id"], {"op": "replace", "path": "displayName", "value": "Regrouped"}).json
+    assert p.get("groups") == before["groups"], \
+        "expected a changed user's groups in the PATCH answer, got %r" % p.get("groups")
 
 
 def test_patch_add_of_an_email_already_there_keeps_one(ctx):
