@@ -5,10 +5,10 @@
 -- costs no query for its token. Every change that matters (a token revoked,
 -- restricted, expired, moved or deleted; a tenant renamed), made by scimctl
 -- or with psql alike, adds one to token_epoch.version in the same
--- transaction. A worker sends scim_token_epoch_is(the version it knows)
--- ahead of the first statement of each request, in the same round trip;
--- when tokens changed it fails, and the worker checks the token again
--- before it runs anything. Recording last use (every minute) is not a
+-- transaction. A worker compares it with the version it knows ahead of the
+-- first statement of each request, in the same round trip; when tokens
+-- changed the comparison fails (scim_tokens_changed_since()), and the worker
+-- checks the token again before it runs anything. Recording last use (every minute) is not a
 -- change.
 
 ALTER TABLE tokens ADD COLUMN expires timestamptz;
@@ -44,12 +44,10 @@ CREATE TRIGGER tenants_renamed AFTER UPDATE OF name ON tenants FOR EACH STATEMEN
 	EXECUTE FUNCTION tokens_changed();
 COMMENT ON TRIGGER tenants_renamed ON tenants IS 'The workers keep the tenant''s name with its tokens, for their log lines.';
 
-CREATE FUNCTION scim_token_epoch_is(expected bigint) RETURNS void
-	LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION scim_tokens_changed_since(version bigint) RETURNS boolean
+	LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-	IF (SELECT version FROM token_epoch) IS DISTINCT FROM expected THEN
-		RAISE EXCEPTION 'tokens changed since version %', expected USING ERRCODE = 'SCTOK';
-	END IF;
+	RAISE EXCEPTION 'tokens changed since version %', version USING ERRCODE = 'SCTOK';
 END;
 $$;
-COMMENT ON FUNCTION scim_token_epoch_is(bigint) IS 'Fails with SQLSTATE SCTOK unless token_epoch.version is the one given: sent by a worker ahead of a request answered with a token kept in memory.';
+COMMENT ON FUNCTION scim_tokens_changed_since(bigint) IS 'Fails with SQLSTATE SCTOK. A worker asks SELECT CASE WHEN version = $1 THEN true ELSE scim_tokens_changed_since($1) END FROM token_epoch ahead of a request answered with a token kept in memory.';

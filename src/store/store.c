@@ -46,8 +46,16 @@ static struct store_statement token_touch = { .sql =
  * kept: each costs a query.
  */
 #define TOKEN_CACHE_SIZE 32
-#define EPOCH_CHECK_SQL "SELECT scim_token_epoch_is($1::bigint)"
+#define EPOCH_CHECK_SQL \
+	"SELECT CASE WHEN e.version = $1::bigint THEN true" \
+	" ELSE scim_tokens_changed_since($1::bigint) END FROM token_epoch e"
 #define EPOCH_CHANGED_STATE "SCTOK"
+
+/* What goes ahead of a statement in the same round trip (exec_with_ahead()),
+ * prepared as the statements are. */
+static struct store_statement epoch_check = { .sql = EPOCH_CHECK_SQL };
+static struct store_statement begin_stmt = { .sql = "BEGIN" };
+static struct store_statement xact_id_stmt = { .sql = "SELECT pg_current_xact_id()" };
 
 struct token_cache_entry {
 	bool used;
@@ -335,6 +343,7 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	const char *epoch[1] = { store->verify.epoch };
 	PGresult *res;
 	const char *state;
+	char names[AHEAD_COUNT][16];
 	bool synced = true;
 	bool ok;
 	int i;
@@ -342,12 +351,17 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	sent[AHEAD_EPOCH] = store->verify.pending;
 	sent[AHEAD_BEGIN] = sent[AHEAD_XACT_ID] = store->begin_pending;
 	sent[AHEAD_COUNT] = true; /* the statement */
+	if ((sent[AHEAD_EPOCH] && !ensure_prepared(store, &epoch_check, names[AHEAD_EPOCH], err)) ||
+	    (sent[AHEAD_BEGIN] && (!ensure_prepared(store, &begin_stmt, names[AHEAD_BEGIN], err) ||
+				   !ensure_prepared(store, &xact_id_stmt, names[AHEAD_XACT_ID], err))))
+		return NULL;
+	conn = store->conn;
 	ok = PQenterPipelineMode(conn) &&
 	     (!sent[AHEAD_EPOCH] ||
-	      PQsendQueryParams(conn, EPOCH_CHECK_SQL, 1, NULL, epoch, NULL, NULL, 0)) &&
+	      PQsendQueryPrepared(conn, names[AHEAD_EPOCH], 1, epoch, NULL, NULL, 0)) &&
 	     (!sent[AHEAD_BEGIN] ||
-	      (PQsendQueryParams(conn, BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0) &&
-	       PQsendQueryParams(conn, XACT_ID_SQL, 0, NULL, NULL, NULL, NULL, 0))) &&
+	      (PQsendQueryPrepared(conn, names[AHEAD_BEGIN], 0, NULL, NULL, NULL, 0) &&
+	       PQsendQueryPrepared(conn, names[AHEAD_XACT_ID], 0, NULL, NULL, NULL, 0))) &&
 	     PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) &&
 	     PQpipelineSync(conn);
 	/* Each command's result, then the NULL that ends it; then the sync. */
@@ -587,6 +601,7 @@ static PGresult *exec_simple(struct store *store, const char *sql, struct scim_e
 static bool verify_now(struct store *store, struct scim_error *err)
 {
 	const char *epoch[1] = { store->verify.epoch };
+	char name[16];
 	const char *state;
 	PGresult *res;
 
@@ -594,7 +609,9 @@ static bool verify_now(struct store *store, struct scim_error *err)
 		return true;
 	if (!store_connect(store, err))
 		return false;
-	res = PQexecParams(store->conn, EPOCH_CHECK_SQL, 1, NULL, epoch, NULL, NULL, 0);
+	if (!ensure_prepared(store, &epoch_check, name, err))
+		return false;
+	res = PQexecPrepared(store->conn, name, 1, epoch, NULL, NULL, 0);
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state != NULL && strcmp(state, EPOCH_CHANGED_STATE) == 0) {
 		PQclear(res);
