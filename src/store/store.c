@@ -51,11 +51,16 @@ static struct store_statement token_touch = { .sql =
 	" ELSE scim_tokens_changed_since($1::bigint) END FROM token_epoch e"
 #define EPOCH_CHANGED_STATE "SCTOK"
 
+/* BEGIN, and the transaction's id: what to ask about should the
+ * connection go during COMMIT. */
+#define BEGIN_SQL "BEGIN"
+#define XACT_ID_SQL "SELECT pg_current_xact_id()"
+
 /* What goes ahead of a statement in the same round trip (exec_with_ahead()),
  * prepared as the statements are. */
 static struct store_statement epoch_check = { .sql = EPOCH_CHECK_SQL };
-static struct store_statement begin_stmt = { .sql = "BEGIN" };
-static struct store_statement xact_id_stmt = { .sql = "SELECT pg_current_xact_id()" };
+static struct store_statement begin_stmt = { .sql = BEGIN_SQL };
+static struct store_statement xact_id_stmt = { .sql = XACT_ID_SQL };
 
 struct token_cache_entry {
 	bool used;
@@ -298,11 +303,6 @@ static bool ensure_prepared(struct store *store, struct store_statement *stmt, c
 	return true;
 }
 
-/* BEGIN, and the transaction's id: what to ask about should the
- * connection go during COMMIT. */
-#define BEGIN_SQL "BEGIN"
-#define XACT_ID_SQL "SELECT pg_current_xact_id()"
-
 static void read_xact_id(struct store *store, const PGresult *res)
 {
 	snprintf(store->xact_id, sizeof(store->xact_id), "%s",
@@ -310,6 +310,15 @@ static void read_xact_id(struct store *store, const PGresult *res)
 }
 
 static bool token_recheck(struct store *store, struct scim_error *err);
+
+/* Did the token check fail because tokens changed since the request's
+ * token was kept? */
+static bool epoch_changed(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state != NULL && strcmp(state, EPOCH_CHANGED_STATE) == 0;
+}
 
 /* The commands that go ahead of a statement in its round trip. */
 enum ahead { AHEAD_EPOCH, AHEAD_BEGIN, AHEAD_XACT_ID, AHEAD_COUNT };
@@ -337,12 +346,11 @@ static bool result_ok(const PGresult *res)
 static PGresult *exec_with_ahead(struct store *store, const char *name, int nparams,
 				 const char *const *params, struct scim_error *err)
 {
-	PGconn *conn = store->conn;
+	PGconn *conn;
 	bool sent[AHEAD_COUNT + 1] = { false };
 	PGresult *results[AHEAD_COUNT + 1] = { NULL };
 	const char *epoch[1] = { store->verify.epoch };
 	PGresult *res;
-	const char *state;
 	char names[AHEAD_COUNT][16];
 	bool synced = true;
 	bool ok;
@@ -386,16 +394,13 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 		fail_result(store, NULL, err);
 		return NULL;
 	}
-	if (sent[AHEAD_EPOCH] && !result_ok(results[AHEAD_EPOCH])) {
-		state = PQresultErrorField(results[AHEAD_EPOCH], PG_DIAG_SQLSTATE);
-		if (state != NULL && strcmp(state, EPOCH_CHANGED_STATE) == 0) {
-			/* Nothing after the check ran: BEGIN is still pending. */
-			for (i = 0; i <= AHEAD_COUNT; i++)
-				PQclear(results[i]);
-			if (!token_recheck(store, err))
-				return NULL;
-			return exec_with_ahead(store, name, nparams, params, err);
-		}
+	if (sent[AHEAD_EPOCH] && epoch_changed(results[AHEAD_EPOCH])) {
+		/* Nothing after the check ran: BEGIN is still pending. */
+		for (i = 0; i <= AHEAD_COUNT; i++)
+			PQclear(results[i]);
+		if (!token_recheck(store, err))
+			return NULL;
+		return exec_with_ahead(store, name, nparams, params, err);
 	}
 	store->verify.pending = false;
 	if (sent[AHEAD_BEGIN] && result_ok(results[AHEAD_BEGIN]))
@@ -602,7 +607,6 @@ static bool verify_now(struct store *store, struct scim_error *err)
 {
 	const char *epoch[1] = { store->verify.epoch };
 	char name[16];
-	const char *state;
 	PGresult *res;
 
 	if (!store->verify.pending)
@@ -612,8 +616,7 @@ static bool verify_now(struct store *store, struct scim_error *err)
 	if (!ensure_prepared(store, &epoch_check, name, err))
 		return false;
 	res = PQexecPrepared(store->conn, name, 1, epoch, NULL, NULL, 0);
-	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	if (state != NULL && strcmp(state, EPOCH_CHANGED_STATE) == 0) {
+	if (epoch_changed(res)) {
 		PQclear(res);
 		return token_recheck(store, err);
 	}
@@ -919,6 +922,7 @@ static bool token_check(struct store *store, const uint8_t hash[32], const char 
 	const char *params[2];
 	const char *touch[1];
 	long long keep;
+	long long left;
 	long long epoch;
 	PGresult *res;
 	bool stale;
@@ -945,9 +949,11 @@ static bool token_check(struct store *store, const uint8_t hash[32], const char 
 	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
 	out->token_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	stale = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	/* Kept no longer than the token's expiry. */
 	keep = store->token_cache_seconds;
-	if (!PQgetisnull(res, 0, 5) && strtoll(PQgetvalue(res, 0, 5), NULL, 10) < keep)
-		keep = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+	left = PQgetisnull(res, 0, 5) ? keep : strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+	if (left < keep)
+		keep = left;
 	epoch = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
 	PQclear(res);
 	if (stale) {

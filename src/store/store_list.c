@@ -17,6 +17,12 @@
  * position, LIMIT and OFFSET. The filter may use all the others. */
 #define LIST_PARAMS_AFTER_FILTER 5
 
+/* The table of the resources a list asks for. */
+static const char *list_table(const struct store_list_request *req)
+{
+	return req->rt == &resource_type_group ? "groups" : "users";
+}
+
 /* One list being built: the request and the SQL text of its sort key. */
 struct list_plan {
 	const struct store_list_request *req;
@@ -122,22 +128,18 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 	 * table once.
 	 */
 	bool late = !req->cursor_paging && req->start_index > 1;
-	const char *columns = req->with_groups ? "SELECT " STORE_USER_COLUMNS
-					       : "SELECT " STORE_RESOURCE_COLUMNS;
+	bool sorted = plan->sort_key[0] != '\0';
 
 	sql_query_init(&q);
+	/* A user's groups in the same query: a lookup is one round trip. */
+	sql_query_append(&q, req->with_groups ? "SELECT " STORE_USER_COLUMNS
+					      : "SELECT " STORE_RESOURCE_COLUMNS);
+	if (sorted)
+		sql_query_appendf(&q, ", %s", late ? "p.k" : plan->sort_key);
 	if (late) {
-		sql_query_append(&q, columns);
-		if (plan->sort_key[0] != '\0')
-			sql_query_append(&q, ", p.k");
 		sql_query_append(&q, " FROM (SELECT r.tenant_id, r.id");
-		if (plan->sort_key[0] != '\0')
+		if (sorted)
 			sql_query_appendf(&q, ", %s AS k", plan->sort_key);
-	} else {
-		/* A user's groups in the same query: a lookup is one round trip. */
-		sql_query_append(&q, columns);
-		if (plan->sort_key[0] != '\0')
-			sql_query_appendf(&q, ", %s", plan->sort_key);
 	}
 	/*
 	 * A filter an index answers is planned on its own (OFFSET 0 keeps it a
@@ -166,7 +168,7 @@ static bool list_page(struct store *store, const struct list_plan *plan,
 	}
 	if (late) {
 		sql_query_appendf(&q, ") p JOIN %s r ON r.tenant_id = p.tenant_id AND r.id = p.id",
-				  req->rt == &resource_type_group ? "groups" : "users");
+				  list_table(req));
 		append_order(&q, plan, backward, "p.k", "p.id");
 	}
 	ok = read_rows(store, &q, page, err);
@@ -222,8 +224,7 @@ bool store_list(struct store *store, const char *tenant_id,
 		return false;
 	sql_query_init(&where);
 	where.max_params = SQL_QUERY_MAX_PARAMS - LIST_PARAMS_AFTER_FILTER;
-	sql_query_appendf(&where, " FROM %s r WHERE r.tenant_id = ",
-			  req->rt == &resource_type_group ? "groups" : "users");
+	sql_query_appendf(&where, " FROM %s r WHERE r.tenant_id = ", list_table(req));
 	sql_query_param(&where, tenant_id);
 	if (req->filter != NULL) {
 		sql_query_append(&where, " AND ");
