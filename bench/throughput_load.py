@@ -11,7 +11,9 @@
            (the order alternating), then the medians, shares and targets
 
 The load generator is wrk with the scripts in bench/wrk/; the write
-ceiling is pgbench running bench/pgbench-insert.sql. Python 3 standard
+ceiling is pgbench running bench/pgbench-insert.sql. PATCH is measured
+against a second ceiling as well, for information: pgbench running a
+PATCH's own transaction (bench/pgbench-patch.sql). Python 3 standard
 library only.
 """
 
@@ -42,7 +44,11 @@ WORKLOADS = [
     ("member", "group member add/remove", "member", "pgbench"),
     ("page", "list page of 100 users", "page", "hello"),
 ]
-CEILING_NAMES = {"hello": "hello-world FastCGI", "pgbench": "pgbench INSERT, 8 clients"}
+CEILING_NAMES = {"hello": "hello-world FastCGI", "pgbench": "pgbench INSERT, 8 clients",
+                 "pgbench-patch": "pgbench PATCH's transaction"}
+PGBENCH_SCRIPTS = {"pgbench": "pgbench-insert.sql", "pgbench-patch": "pgbench-patch.sql"}
+# Ceilings measured beside the target's, in the same rounds, for information.
+MORE_CEILINGS = {"patch": "pgbench-patch"}
 
 
 # ---- load ---------------------------------------------------------------
@@ -157,13 +163,14 @@ def refill_scratch(args):
                f"VACUUM (ANALYZE) bench_users;")
 
 
-def pgbench(args, seconds, clients=8, threads=2, transactions=None):
-    """bench/pgbench-insert.sql with the create workload's document;
-    returns a Result (tps)."""
+def pgbench(args, seconds, clients=8, threads=2, transactions=None, script="pgbench-insert.sql"):
+    """bench/pgbench-insert.sql with the create workload's document (or
+    another script of bench/); returns a Result (tps)."""
     run = ["-t", str(transactions)] if transactions else ["-T", str(seconds)]
     cmd = [args.pgbench, "-n", "-M", "prepared", f"-c{clients}", f"-j{threads}", *run,
-           "-f", os.path.join(HERE, "pgbench-insert.sql"), "-D", f"tenant={args.tenant}",
-           "-D", f"prefix={secrets.token_hex(4)}", "-D", f"doc={args.doc}", args.database]
+           "-f", os.path.join(HERE, script), "-D", f"tenant={args.tenant}",
+           "-D", f"prefix={secrets.token_hex(4)}", "-D", f"doc={args.doc}",
+           "-D", f"users={args.bench_users}", args.database]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     out = proc.stdout + proc.stderr
     tps = re.search(r"^tps = ([0-9.]+)", out, re.M)
@@ -211,6 +218,14 @@ def check_all(args):
     if not doc:
         raise Failed("no user made by the create check")
     args.doc = doc
+    with open(os.path.join(args.data_dir, "user-ids")) as f:
+        args.bench_users = sum(1 for _ in f)
+    refill_scratch(args)
+    pgbench(args, 0, clients=1, threads=1, transactions=5, script="pgbench-patch.sql")
+    patched = psql(args, "SELECT count(*) FROM bench_users WHERE version > 1 "
+                         "AND display_name LIKE 'pgbench %' AND doc->>'displayName' = display_name").strip()
+    if patched == "0":
+        raise Failed("the PATCH ceiling's transactions changed no user")
     refill_scratch(args)
     pgbench(args, 0, clients=1, threads=1, transactions=5)
     sizes = psql(args, f"SELECT (SELECT count(*) FROM bench_users WHERE user_name LIKE 'pgbench-%'), "
@@ -236,10 +251,10 @@ def checkpoint(args):
 
 def run_side(args, side, script):
     """One measured run: the server, the hello-world application or pgbench."""
-    if side == "pgbench":
+    if side in ("pgbench", "pgbench-patch"):
         refill_scratch(args)
         checkpoint(args)
-        return pgbench(args, args.seconds, clients=args.pgbench_clients)
+        return pgbench(args, args.seconds, clients=args.pgbench_clients, script=PGBENCH_SCRIPTS[side])
     checkpoint(args)
     url = args.url if side == "server" else args.hello_url
     result, _ = wrk(args, script, url, args.seconds, args.connections, args.threads)
@@ -254,17 +269,19 @@ def cmd_measure(args):
     # them on demand), connections open, statements prepared.
     for url in (args.url, args.hello_url):
         wrk(args, "lookup", url, args.warmup, args.connections, args.threads)
-    runs = {key: {"server": [], "ceiling": []} for key, _, _, _ in WORKLOADS}
+    runs = {key: {"server": [], "ceiling": [], "more": []} for key, _, _, _ in WORKLOADS}
     for r in range(args.rounds):
         for n, (key, label, script, ceiling) in enumerate(WORKLOADS):
             sides = [("ceiling", ceiling), ("server", "server")]
+            if key in MORE_CEILINGS:
+                sides.insert(1, ("more", MORE_CEILINGS[key]))
             if (r + n) % 2:
                 sides.reverse()
             line = []
             for role, side in sides:
                 result = run_side(args, side, script)
                 runs[key][role].append(result)
-                text = f"{'this server' if role == 'server' else CEILING_NAMES[ceiling]} {result.rate:8.0f}/s"
+                text = f"{'this server' if role == 'server' else CEILING_NAMES[side]} {result.rate:8.0f}/s"
                 if result.p50 is not None:
                     text += f" (p50 {fmt_ms(result.p50)}, p99 {fmt_ms(result.p99)})"
                 if result.errors:
@@ -303,6 +320,12 @@ def report(args, runs):
               f"{CEILING_NAMES[ceiling]:26s} | {cells[3]:>10s} | {cells[4]:>6s} |")
     print("  (member add/remove: req/s counts each PATCH; a latency is that of an add and its remove, "
           "pipelined)")
+    for key, label, _, _ in WORKLOADS:
+        more = runs[key]["more"]
+        if key in medians and more and not any(x.errors for x in more):
+            rate = statistics.median(x.rate for x in more)
+            print(f"  {label}: {medians[key][0] / rate:.1%} of {CEILING_NAMES[MORE_CEILINGS[key]]} "
+                  f"(read FOR UPDATE, UPDATE, COMMIT; 8 clients) at {rate:.0f}/s")
     targets = {"lookup": args.min_hello_share, "miss": args.min_hello_share,
                "create": args.min_write_share, "patch": args.min_write_share}
     failures = 0

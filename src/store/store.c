@@ -51,10 +51,11 @@ static struct store_statement token_touch = { .sql =
 	" ELSE scim_tokens_changed_since($1::bigint) END FROM token_epoch e"
 #define EPOCH_CHANGED_STATE "SCTOK"
 
-/* BEGIN, and the transaction's id: what to ask about should the
- * connection go during COMMIT. */
+/* BEGIN, and the transaction's id and time: what to ask about should the
+ * connection go during COMMIT (the time is the lastModified of every row
+ * the transaction writes). */
 #define BEGIN_SQL "BEGIN"
-#define XACT_ID_SQL "SELECT pg_current_xact_id()"
+#define XACT_ID_SQL "SELECT pg_current_xact_id(), date_trunc('milliseconds', now())"
 
 /* What goes ahead of a statement in the same round trip (exec_with_ahead()),
  * prepared as the statements are. */
@@ -105,13 +106,16 @@ struct store {
 	unsigned long next_name;
 	bool begin_pending; /* store_begin() called, BEGIN not yet sent */
 	char xact_id[24]; /* of the open transaction (pg_current_xact_id) */
+	char xact_time[40]; /* and its time (now()), to the millisecond */
+	bool commit_next; /* store_commit_with_next() called */
+	bool committed; /* COMMIT went with a statement and was made */
 	struct {
 		/* The last row the open transaction wrote or deleted
-		 * (store_note_row); table is NULL when none. */
+		 * (store_note_row); table is NULL when none. A row written
+		 * has the transaction's time as its lastModified. */
 		const struct store_resource_table *table;
 		char tenant_id[37];
 		char id[37];
-		char last_modified[40];
 		bool deleted;
 	} noted;
 };
@@ -305,11 +309,14 @@ static bool ensure_prepared(struct store *store, struct store_statement *stmt, c
 
 static void read_xact_id(struct store *store, const PGresult *res)
 {
-	snprintf(store->xact_id, sizeof(store->xact_id), "%s",
-		 PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+	bool one = PQntuples(res) == 1 && PQnfields(res) == 2;
+
+	snprintf(store->xact_id, sizeof(store->xact_id), "%s", one ? PQgetvalue(res, 0, 0) : "");
+	snprintf(store->xact_time, sizeof(store->xact_time), "%s", one ? PQgetvalue(res, 0, 1) : "");
 }
 
 static bool token_recheck(struct store *store, struct scim_error *err);
+static bool commit_result(struct store *store, PGresult *res, struct scim_error *err);
 
 /* Did the token check fail because tokens changed since the request's
  * token was kept? */
@@ -320,8 +327,10 @@ static bool epoch_changed(const PGresult *res)
 	return state != NULL && strcmp(state, EPOCH_CHANGED_STATE) == 0;
 }
 
-/* The commands that go ahead of a statement in its round trip. */
-enum ahead { AHEAD_EPOCH, AHEAD_BEGIN, AHEAD_XACT_ID, AHEAD_COUNT };
+/* The commands of a statement's round trip: those that go ahead of it, the
+ * statement, and COMMIT when it goes along. */
+enum pipelined { AHEAD_EPOCH, AHEAD_BEGIN, AHEAD_XACT_ID, AHEAD_COUNT,
+		 STATEMENT = AHEAD_COUNT, COMMIT_AFTER, PIPELINED };
 
 /* A command ahead of the statement answered. libpq may deliver the first
  * command of a pipeline in single-row mode when the connection's last query
@@ -333,22 +342,38 @@ static bool result_ok(const PGresult *res)
 	       PQresultStatus(res) == PGRES_SINGLE_TUPLE;
 }
 
+static void clear_results(PGresult *results[PIPELINED])
+{
+	int i;
+
+	for (i = 0; i < PIPELINED; i++) {
+		PQclear(results[i]);
+		results[i] = NULL;
+	}
+}
+
 /*
  * A statement with what must go ahead of it, in the same round trip
  * (libpq's pipeline mode): the check that tokens have not changed since
  * the request's token was kept (EPOCH_CHECK_SQL), and BEGIN with the
- * transaction id for the first statement of a transaction. The
- * statement's result, or NULL with err set. When tokens changed, the check
- * fails before anything else runs, and the statement runs only if the
- * token is still valid (else 401). A lost connection leaves BEGIN pending,
- * for a retry on a new one.
+ * transaction id for the first statement of a transaction. With
+ * `committed` set, COMMIT goes after it in the same round trip, and
+ * *committed says whether the transaction committed; then a result of
+ * NULL with *committed true means that the connection went during COMMIT
+ * and the database said later that it committed (commit_outcome()).
+ *
+ * The statement's result, or NULL with err set. When tokens changed, the
+ * check fails before anything else runs, and the statement runs only if
+ * the token is still valid (else 401). A lost connection leaves BEGIN
+ * pending, for a retry on a new one.
  */
 static PGresult *exec_with_ahead(struct store *store, const char *name, int nparams,
-				 const char *const *params, struct scim_error *err)
+				 const char *const *params, bool *committed,
+				 struct scim_error *err)
 {
 	PGconn *conn;
-	bool sent[AHEAD_COUNT + 1] = { false };
-	PGresult *results[AHEAD_COUNT + 1] = { NULL };
+	bool sent[PIPELINED] = { false };
+	PGresult *results[PIPELINED] = { NULL };
 	const char *epoch[1] = { store->verify.epoch };
 	PGresult *res;
 	char names[AHEAD_COUNT][16];
@@ -358,12 +383,16 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 
 	sent[AHEAD_EPOCH] = store->verify.pending;
 	sent[AHEAD_BEGIN] = sent[AHEAD_XACT_ID] = store->begin_pending;
-	sent[AHEAD_COUNT] = true; /* the statement */
+	sent[STATEMENT] = true;
+	sent[COMMIT_AFTER] = committed != NULL;
+	if (committed != NULL)
+		*committed = false;
 	if ((sent[AHEAD_EPOCH] && !ensure_prepared(store, &epoch_check, names[AHEAD_EPOCH], err)) ||
 	    (sent[AHEAD_BEGIN] && (!ensure_prepared(store, &begin_stmt, names[AHEAD_BEGIN], err) ||
 				   !ensure_prepared(store, &xact_id_stmt, names[AHEAD_XACT_ID], err))))
 		return NULL;
 	conn = store->conn;
+	/* COMMIT cannot be prepared: it goes as an unnamed statement. */
 	ok = PQenterPipelineMode(conn) &&
 	     (!sent[AHEAD_EPOCH] ||
 	      PQsendQueryPrepared(conn, names[AHEAD_EPOCH], 1, epoch, NULL, NULL, 0)) &&
@@ -371,9 +400,10 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	      (PQsendQueryPrepared(conn, names[AHEAD_BEGIN], 0, NULL, NULL, NULL, 0) &&
 	       PQsendQueryPrepared(conn, names[AHEAD_XACT_ID], 0, NULL, NULL, NULL, 0))) &&
 	     PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) &&
+	     (!sent[COMMIT_AFTER] || PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) &&
 	     PQpipelineSync(conn);
 	/* Each command's result, then the NULL that ends it; then the sync. */
-	for (i = 0; ok && i <= AHEAD_COUNT; i++) {
+	for (i = 0; ok && i < PIPELINED; i++) {
 		if (!sent[i])
 			continue;
 		results[i] = PQgetResult(conn);
@@ -389,18 +419,20 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	}
 	if (!ok || !synced || !PQexitPipelineMode(conn)) {
 		/* The connection broke: nothing can be trusted of it. */
-		for (i = 0; i <= AHEAD_COUNT; i++)
-			PQclear(results[i]);
+		clear_results(results);
+		if (sent[COMMIT_AFTER]) {
+			*committed = commit_result(store, NULL, err);
+			return NULL;
+		}
 		fail_result(store, NULL, err);
 		return NULL;
 	}
 	if (sent[AHEAD_EPOCH] && epoch_changed(results[AHEAD_EPOCH])) {
 		/* Nothing after the check ran: BEGIN is still pending. */
-		for (i = 0; i <= AHEAD_COUNT; i++)
-			PQclear(results[i]);
+		clear_results(results);
 		if (!token_recheck(store, err))
 			return NULL;
-		return exec_with_ahead(store, name, nparams, params, err);
+		return exec_with_ahead(store, name, nparams, params, committed, err);
 	}
 	store->verify.pending = false;
 	if (sent[AHEAD_BEGIN] && result_ok(results[AHEAD_BEGIN]))
@@ -410,15 +442,28 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	/* The first failure is the answer. */
 	for (i = 0; i < AHEAD_COUNT; i++) {
 		if (sent[i] && !result_ok(results[i])) {
-			PQclear(results[AHEAD_COUNT]);
-			results[AHEAD_COUNT] = results[i];
+			PQclear(results[STATEMENT]);
+			results[STATEMENT] = results[i];
 			results[i] = NULL;
 			break;
 		}
 	}
-	for (i = 0; i < AHEAD_COUNT; i++)
-		PQclear(results[i]);
-	res = check_result(store, results[AHEAD_COUNT], err);
+	res = results[STATEMENT];
+	results[STATEMENT] = NULL;
+	if (sent[COMMIT_AFTER] && result_ok(res)) {
+		/* Skipped when the statement failed: then the statement's error
+		 * is the answer, and the transaction is rolled back. */
+		*committed = commit_result(store, results[COMMIT_AFTER], err);
+		results[COMMIT_AFTER] = NULL;
+		if (!*committed) {
+			PQclear(res);
+			res = NULL;
+		}
+	}
+	clear_results(results);
+	if (res == NULL)
+		return NULL;
+	res = check_result(store, res, err);
 	/* The connection was lost with the transaction it began: a retry on a
 	 * new one must begin again. */
 	if (res == NULL && store->conn == NULL && sent[AHEAD_BEGIN])
@@ -431,7 +476,7 @@ static PGresult *exec_prepared(struct store *store, const char *name, int nparam
 			       const char *const *params, struct scim_error *err)
 {
 	if (store->begin_pending || store->verify.pending)
-		return exec_with_ahead(store, name, nparams, params, err);
+		return exec_with_ahead(store, name, nparams, params, NULL, err);
 	return check_result(store, PQexecPrepared(store->conn, name, nparams, params,
 						  NULL, NULL, 0), err);
 }
@@ -650,20 +695,21 @@ bool store_begin(struct store *store, struct scim_error *err)
 	if (!store_connect(store, err))
 		return false;
 	store->begin_pending = true;
+	store->commit_next = false;
+	store->committed = false;
 	store->xact_id[0] = '\0';
+	store->xact_time[0] = '\0';
 	store->noted.table = NULL;
 	return true;
 }
 
 void store_note_row(struct store *store, const struct store_resource_table *table,
-		    const char *tenant_id, const char *id, const char *last_modified)
+		    const char *tenant_id, const char *id, bool deleted)
 {
 	store->noted.table = table;
 	snprintf(store->noted.tenant_id, sizeof(store->noted.tenant_id), "%s", tenant_id);
 	snprintf(store->noted.id, sizeof(store->noted.id), "%s", id);
-	snprintf(store->noted.last_modified, sizeof(store->noted.last_modified), "%s",
-		 last_modified ? last_modified : "");
-	store->noted.deleted = last_modified == NULL;
+	store->noted.deleted = deleted;
 }
 
 static long elapsed_ms(const struct timespec *start)
@@ -695,7 +741,7 @@ static void ask_transaction_status(struct store *store, char *status, size_t siz
 	const struct store_resource_table *table = store->noted.table;
 	const char *sql = table ? table->commit_check : "SELECT pg_xact_status($1::xid8)";
 	const char *params[4] = { store->xact_id, store->noted.tenant_id, store->noted.id,
-				  store->noted.deleted ? NULL : store->noted.last_modified };
+				  store->noted.deleted ? NULL : store->xact_time };
 	PGresult *res;
 
 	status[0] = '\0';
@@ -801,21 +847,12 @@ static bool commit_outcome(struct store *store, struct scim_error *err)
 }
 
 /*
- * COMMIT. A failure the database answers (a deferred constraint) rolled the
+ * The answer to COMMIT, NULL when the connection broke before it came. A
+ * failure the database answers (a deferred constraint) rolled the
  * transaction back; a lost connection leaves the outcome to be learned.
  */
-bool store_commit(struct store *store, struct scim_error *err)
+static bool commit_result(struct store *store, PGresult *res, struct scim_error *err)
 {
-	PGresult *res;
-
-	if (store->begin_pending) {
-		/* No statement ran: nothing to commit. */
-		store->begin_pending = false;
-		return true;
-	}
-	if (store->conn == NULL)
-		return error_set(err, 503, NULL, "the database is unavailable; try again later");
-	res = PQexec(store->conn, "COMMIT");
 	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		/* COMMIT of a transaction in which a statement failed rolls back. */
 		bool committed = strcmp(PQcmdStatus(res), "COMMIT") == 0;
@@ -838,11 +875,67 @@ bool store_commit(struct store *store, struct scim_error *err)
 	return commit_outcome(store, err);
 }
 
+bool store_commit(struct store *store, struct scim_error *err)
+{
+	if (store->committed) {
+		/* COMMIT went with the last statement (store_commit_with_next()). */
+		store->committed = false;
+		return true;
+	}
+	store->commit_next = false;
+	if (store->begin_pending) {
+		/* No statement ran: nothing to commit. */
+		store->begin_pending = false;
+		return true;
+	}
+	if (store->conn == NULL)
+		return error_set(err, 503, NULL, "the database is unavailable; try again later");
+	return commit_result(store, PQexec(store->conn, "COMMIT"), err);
+}
+
+void store_commit_with_next(struct store *store)
+{
+	store->commit_next = true;
+}
+
+/*
+ * Can COMMIT go with the next statement? Only when the transaction has
+ * begun in an earlier round trip, so that its id and time are known should
+ * the connection go during the COMMIT, and when the token is confirmed.
+ */
+static bool commit_can_go_along(const struct store *store)
+{
+	return store->commit_next && store->conn != NULL && !store->begin_pending &&
+	       !store->verify.pending && store->xact_id[0] != '\0' && store->xact_time[0] != '\0';
+}
+
+PGresult *store_exec_last(struct store *store, struct store_statement *stmt, int nparams,
+			  const char *const *params, bool *committed_unseen,
+			  struct scim_error *err)
+{
+	bool committed = false;
+	PGresult *res;
+	char name[16];
+
+	*committed_unseen = false;
+	if (!commit_can_go_along(store))
+		return store_exec(store, stmt, nparams, params, err);
+	store->commit_next = false;
+	if (!ensure_prepared(store, stmt, name, err))
+		return NULL;
+	res = exec_with_ahead(store, name, nparams, params, &committed, err);
+	store->committed = committed;
+	*committed_unseen = committed && res == NULL;
+	return res;
+}
+
 void store_rollback(struct store *store)
 {
 	PGresult *res;
 
 	store->begin_pending = false;
+	store->commit_next = false;
+	store->committed = false;
 	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK)
 		return;
 	if (PQtransactionStatus(store->conn) == PQTRANS_IDLE)
@@ -1042,11 +1135,10 @@ bool store_read_resource(const struct store *store, PGresult *res, int i,
 	return true;
 }
 
-bool store_exec_resource(struct store *store, struct store_statement *stmt, int nparams,
-			 const char *const *params, struct stored_resource *out,
-			 struct scim_error *err)
+/* The one row of `res` into `out`, else 404; res is cleared. */
+static bool read_one_resource(const struct store *store, PGresult *res,
+			      struct stored_resource *out, struct scim_error *err)
 {
-	PGresult *res = store_exec(store, stmt, nparams, params, err);
 	bool ok;
 
 	if (res == NULL)
@@ -1058,6 +1150,29 @@ bool store_exec_resource(struct store *store, struct store_statement *stmt, int 
 	ok = store_read_resource(store, res, 0, out, err);
 	PQclear(res);
 	return ok;
+}
+
+bool store_exec_resource(struct store *store, struct store_statement *stmt, int nparams,
+			 const char *const *params, struct stored_resource *out,
+			 struct scim_error *err)
+{
+	return read_one_resource(store, store_exec(store, stmt, nparams, params, err), out, err);
+}
+
+bool store_write_resource(struct store *store, struct store_resource_table *table,
+			  struct store_statement *stmt, int nparams, const char *const *params,
+			  struct stored_resource *out, struct scim_error *err)
+{
+	bool committed_unseen;
+	PGresult *res;
+
+	/* Noted before it is sent: COMMIT may go with it. */
+	store_note_row(store, table, params[0], params[1], false);
+	res = store_exec_last(store, stmt, nparams, params, &committed_unseen, err);
+	if (committed_unseen)
+		/* Its answer was lost with the connection: the row as it is now. */
+		return store_exec_resource(store, &table->get, 2, params, out, err);
+	return read_one_resource(store, res, out, err);
 }
 
 char *store_dump_doc(const json_t *doc)
@@ -1092,7 +1207,7 @@ bool store_resource_insert(struct store *store, struct store_resource_table *tab
 	ok = store_exec_resource(store, &table->insert, 2, params, out, err);
 	free(text);
 	if (ok)
-		store_note_row(store, table, tenant_id, out->id, out->last_modified);
+		store_note_row(store, table, tenant_id, out->id, false);
 	return ok;
 }
 
@@ -1108,10 +1223,8 @@ bool store_resource_update(struct store *store, struct store_resource_table *tab
 		return error_set(err, 404, NULL, "resource not found");
 	text = store_dump_doc(doc);
 	params[2] = text;
-	ok = store_exec_resource(store, &table->update, 3, params, out, err);
+	ok = store_write_resource(store, table, &table->update, 3, params, out, err);
 	free(text);
-	if (ok)
-		store_note_row(store, table, tenant_id, out->id, out->last_modified);
 	return ok;
 }
 
@@ -1119,19 +1232,23 @@ bool store_resource_delete(struct store *store, struct store_resource_table *tab
 			   const char *tenant_id, const char *id, struct scim_error *err)
 {
 	const char *params[2] = { tenant_id, id };
+	bool committed_unseen;
 	PGresult *res;
 	bool found;
 
 	if (!resource_id_valid(id))
 		return error_set(err, 404, NULL, "resource not found");
-	res = store_exec(store, &table->delete, 2, params, err);
+	/* Noted before it is sent: COMMIT may go with it. */
+	store_note_row(store, table, tenant_id, id, true);
+	res = store_exec_last(store, &table->delete, 2, params, &committed_unseen, err);
+	if (committed_unseen)
+		return true; /* the database said that the row is gone */
 	if (res == NULL)
 		return false;
 	found = strcmp(PQcmdTuples(res), "1") == 0;
 	PQclear(res);
 	if (!found)
 		return error_set(err, 404, NULL, "resource not found");
-	store_note_row(store, table, tenant_id, id, NULL);
 	return true;
 }
 

@@ -75,6 +75,15 @@ bool store_commit(struct store *store, struct scim_error *err);
 void store_rollback(struct store *store);
 
 /*
+ * The caller's next write of a user or group (an update, a delete, a
+ * group's new version) is the transaction's last statement: COMMIT may go
+ * with it in one round trip, when the transaction has begun. Nothing but
+ * reads may follow it; store_commit() is still called, and a failure after
+ * it can no longer undo the write.
+ */
+void store_commit_with_next(struct store *store);
+
+/*
  * The tenant of a token (its SHA-256), when the token is valid (not revoked,
  * not expired) and allowed from `client_address` (NULL when unknown). 401
  * otherwise. Answered from memory when the token was checked before

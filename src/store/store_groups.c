@@ -102,10 +102,7 @@ bool store_group_touch(struct store *store, const char *tenant_id, const char *i
 {
 	const char *params[2] = { tenant_id, id };
 
-	if (!store_exec_resource(store, &group_touch, 2, params, out, err))
-		return false;
-	store_note_row(store, &groups, tenant_id, out->id, out->last_modified);
-	return true;
+	return store_write_resource(store, &groups, &group_touch, 2, params, out, err);
 }
 
 bool store_group_delete(struct store *store, const char *tenant_id, const char *id,

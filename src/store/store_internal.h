@@ -92,15 +92,29 @@ struct store_resource_table {
 	" FROM " table " r WHERE r.tenant_id = $2 AND r.id = $3)"
 
 /*
- * Note that the open transaction wrote (last_modified: its lastModified) or
- * deleted (last_modified NULL) a row of `table`; the last row noted tells,
+ * Note that the open transaction writes (with its time as lastModified) or
+ * deletes a row of `table`; the last row noted tells,
  * should COMMIT lose the connection, whether the transaction that the
  * database says committed is this one. Every write of a user or group
  * notes its row; a change of members notes none, but comes with the
  * group's insert or store_group_touch().
  */
 void store_note_row(struct store *store, const struct store_resource_table *table,
-		    const char *tenant_id, const char *id, const char *last_modified);
+		    const char *tenant_id, const char *id, bool deleted);
+
+/*
+ * Run `stmt` as the transaction's last statement: when
+ * store_commit_with_next() asked for it and the transaction began in an
+ * earlier round trip, COMMIT goes with it, in the same round trip, and
+ * store_commit() has nothing left to do. The row it writes must be noted
+ * before (store_note_row()). NULL with *committed_unseen true when the
+ * connection went during that COMMIT and the database said afterwards that
+ * the transaction committed: its result was lost, the caller reads what it
+ * wrote.
+ */
+PGresult *store_exec_last(struct store *store, struct store_statement *stmt, int nparams,
+			  const char *const *params, bool *committed_unseen,
+			  struct scim_error *err);
 
 /* store_user_get() and its kin for any such table, as store.h says of them:
  * an id that is not a UUID, or no row, is 404. */
@@ -124,6 +138,12 @@ bool store_read_resource(const struct store *store, PGresult *res, int i,
 bool store_exec_resource(struct store *store, struct store_statement *stmt, int nparams,
 			 const char *const *params, struct stored_resource *out,
 			 struct scim_error *err);
+/* Write a row of `table` with `stmt` (params: tenant id, id, ...), which
+ * returns STORE_RESOURCE_COLUMNS, as the transaction's last statement
+ * (store_exec_last()): its row into `out`, else 404. */
+bool store_write_resource(struct store *store, struct store_resource_table *table,
+			  struct store_statement *stmt, int nparams, const char *const *params,
+			  struct stored_resource *out, struct scim_error *err);
 /* Compact JSON text of a document; malloc'd. */
 char *store_dump_doc(const json_t *doc);
 

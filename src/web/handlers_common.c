@@ -107,6 +107,7 @@ bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
 		if (!ok)
 			return false;
 	}
+	store_commit_with_next(ctx->store);
 	if (!delete(ctx->store, ctx->tenant.id, ctx->resource_id, &ctx->err))
 		return false;
 	log_msg(ctx->log, LOG_INFO, "deleted %s %s", noun, ctx->resource_id);

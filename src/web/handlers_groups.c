@@ -299,6 +299,8 @@ done:
 static bool save_group(struct request_context *ctx, struct stored_resource *current,
 		       const json_t *doc, bool members_changed, struct stored_resource *row)
 {
+	/* The group's write is the last statement: COMMIT goes with it. */
+	store_commit_with_next(ctx->store);
 	if (!json_equal(doc, current->doc))
 		return store_group_update(ctx->store, ctx->tenant.id, current->id, doc, row,
 					  &ctx->err);

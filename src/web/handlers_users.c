@@ -75,6 +75,8 @@ static bool save_user(struct request_context *ctx, struct stored_resource *curre
 		stored_resource_clear(&row);
 		return ok;
 	}
+	/* The update is the last statement: COMMIT goes with it. */
+	store_commit_with_next(ctx->store);
 	ok = store_user_update(ctx->store, ctx->tenant.id, current->id, doc, &row, &ctx->err);
 	if (ok) {
 		log_msg(ctx->log, LOG_INFO, "updated user %s to version %lld", row.id, row.version);

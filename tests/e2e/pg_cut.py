@@ -3,8 +3,9 @@ its COMMIT, for the tests of what a worker answers then.
 
 The proxy listens on 127.0.0.1 and passes every session through to the
 server's unix socket, reading the client's messages (the PostgreSQL
-frontend/backend protocol, version 3) as they go. The first simple-query
-message "COMMIT" of any session is cut:
+frontend/backend protocol, version 3) as they go. The first COMMIT of any
+session is cut, whether it comes as a simple query or in a pipeline (a
+Parse of "COMMIT" after the statement it goes with, up to the Sync):
 
   after   forwarded, then both connections closed before the server's
           reply can pass: the server commits, the client never learns it
@@ -63,6 +64,7 @@ class CommitCut:
         self.xact_status_of = xact_status_of
         self.status_asked = threading.Event()
         self.happened = threading.Event()
+        self.pipelined = None  # whether the COMMIT cut came in a pipeline
         self.sessions = 0
         self._lock = threading.Lock()
         self._listener = socket.socket()
@@ -105,15 +107,18 @@ class CommitCut:
                 continue
             with self._lock:
                 self._open += [client, server]
-            threading.Thread(target=self._pump_replies, args=(server, client), daemon=True).start()
-            threading.Thread(target=self._pump_messages, args=(client, server), daemon=True).start()
+            muted = threading.Event()  # no reply of this session passes any more
+            threading.Thread(target=self._pump_replies, args=(server, client, muted),
+                             daemon=True).start()
+            threading.Thread(target=self._pump_messages, args=(client, server, muted),
+                             daemon=True).start()
 
-    def _pump_replies(self, server, client):
+    def _pump_replies(self, server, client, muted):
         """Everything the server sends, as it is."""
         try:
             while True:
                 data = server.recv(65536)
-                if not data:
+                if not data or muted.is_set():
                     break
                 client.sendall(data)
         except OSError:
@@ -121,7 +126,16 @@ class CommitCut:
         _hang_up(client)
         _hang_up(server)
 
-    def _pump_messages(self, client, server):
+    def _cut(self, pipelined):
+        """Is this COMMIT the one to cut (the first of all sessions)?"""
+        with self._lock:
+            cut = not self.happened.is_set()
+            if cut:
+                self.pipelined = pipelined
+            self.happened.set()
+        return cut
+
+    def _pump_messages(self, client, server, muted):
         """The client's messages one by one: first the untyped start-up
         ones (an SSL or GSS request the server declines, then the startup
         message), then typed ones, the first COMMIT of all cut."""
@@ -145,15 +159,27 @@ class CommitCut:
                     message = _bind_first_value(message, self.xact_status_of.encode())
                     self.status_asked.set()
                 if head[:1] == b"Q" and message[5:].rstrip(b"\0").strip().upper() == b"COMMIT":
-                    with self._lock:
-                        cut = not self.happened.is_set()
-                        self.happened.set()
-                    if cut:
+                    if self._cut(pipelined=False):
                         # The client first, so that no reply reaches it.
                         _hang_up(client)
                         if self.mode == "after":
                             server.sendall(message)
                         break
+                if (head[:1] == b"P" and
+                        message[5:].split(b"\0")[1].strip().upper() == b"COMMIT" and
+                        self._cut(pipelined=True)):
+                    # In a pipeline: the server answers at the Sync, so the
+                    # replies stop now, and in "after" mode everything up to
+                    # the Sync goes through.
+                    muted.set()
+                    while self.mode == "after":
+                        server.sendall(message)
+                        if head[:1] == b"S":
+                            break
+                        head = _recv_exactly(client, 5)
+                        length = struct.unpack("!i", head[1:])[0]
+                        message = head + _recv_exactly(client, length - 4)
+                    break
                 server.sendall(message)
         except (OSError, EOFError):
             pass

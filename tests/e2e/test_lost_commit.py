@@ -30,11 +30,18 @@ def _rows(ctx, c, user_name):
                     " AND user_name = '%s'" % (c.tenant_id, user_name)).split()
 
 
-def _through_cut(ctx, c, mode, method, path, body, refuse_after_cut=False, xact_status_of=None):
-    """The worker's answer to one request whose COMMIT is cut, and its log."""
+def _through_cut(ctx, c, mode, method, path, body, refuse_after_cut=False, xact_status_of=None,
+                 headers=None):
+    """The worker's answer to one request whose COMMIT is cut, and its log.
+    A write that reads first (PATCH, PUT, DELETE with If-Match) sends
+    COMMIT with its last statement, in one round trip; one that writes
+    first sends it on its own."""
     with CommitCut(ctx.database, mode, refuse_after_cut, xact_status_of) as cut:
-        r, log = ctx.cgi(method, path, body, token=c.token, database=cut.conninfo)
+        r, log = ctx.cgi(method, path, body, token=c.token, database=cut.conninfo, headers=headers)
     assert cut.happened.is_set(), "no COMMIT went through the proxy: %r\n%s" % (r, log)
+    reads_first = method in ("PATCH", "PUT") or (headers or {}).get("If-Match")
+    assert cut.pipelined == bool(reads_first), \
+        "COMMIT %s the last statement" % ("goes with" if reads_first else "follows")
     if xact_status_of is not None:
         assert cut.status_asked.is_set(), "the worker did not ask: %r\n%s" % (r, log)
     return r, log
@@ -131,13 +138,29 @@ def test_patch_whose_transaction_id_went_to_another_on_the_same_user(ctx):
     assert _rows(ctx, c, body["userName"]) == ["Other|2"], "the change was not made"
 
 
-def test_delete_whose_commit_reply_is_lost(ctx):
+def _delete_through_cut(ctx, mode, if_match):
+    """A user's DELETE whose COMMIT is cut: its answer, log and rows."""
     c = ctx.new_tenant()
     body = _user_body(ctx)
     uid = expect_status(c.post("/Users", body), 201).json["id"]
-    r, log = _through_cut(ctx, c, "after", "DELETE", "/Users/" + uid, None)
-    expect_status(r, 204, "the user was deleted: the answer says so\n" + log)
-    assert _rows(ctx, c, body["userName"]) == []
+    r, log = _through_cut(ctx, c, mode, "DELETE", "/Users/" + uid, None,
+                          headers={"If-Match": 'W/"1"'} if if_match else None)
+    return r, log, _rows(ctx, c, body["userName"])
+
+
+def test_delete_whose_commit_reply_is_lost(ctx):
+    for if_match in (False, True):
+        r, log, rows = _delete_through_cut(ctx, "after", if_match)
+        expect_status(r, 204, "the user was deleted: the answer says so\n" + log)
+        assert "was committed" in log, log
+        assert rows == []
+
+
+def test_delete_with_if_match_whose_commit_never_arrives(ctx):
+    r, log, rows = _delete_through_cut(ctx, "before", True)
+    expect_error(r, 503)
+    assert "rolled back" in log, log
+    assert rows == ["Before|1"], "a failed request changes nothing"
 
 
 def test_delete_whose_transaction_id_went_to_another(ctx):
