@@ -37,6 +37,9 @@ void settings_load(struct settings *s)
 	/* Okta pages by 100; a list without count gets at most this many. */
 	s->default_count = s->max_results < 100 ? s->max_results : 100;
 	s->token_cache_seconds = (int)env_long("SCIM_TOKEN_CACHE_SECONDS", 60, 0, 3600);
+	s->log_reads = getenv("SCIM_PROVISIONING_LOG") != NULL &&
+		       strcmp(getenv("SCIM_PROVISIONING_LOG"), "all") == 0;
+	s->log_days = (int)env_long("SCIM_PROVISIONING_LOG_DAYS", 90, 1, 36500);
 	if (!address_networks_parse(getenv("SCIM_TRUSTED_PROXIES"), &s->trusted_proxies, &err))
 		log_msg(NULL, LOG_ERROR, "SCIM_TRUSTED_PROXIES: %s; no proxy is trusted", err.detail);
 }

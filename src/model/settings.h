@@ -19,11 +19,17 @@
  *                    memory at most (default 60; 0: the database is asked
  *                    on every request). A change to tokens is seen by the
  *                    very next request all the same (store.h)
+ *   SCIM_PROVISIONING_LOG  writes (default): the provisioning log has a
+ *                    row for each write of a client; all: for each read
+ *                    and refused authentication too
+ *   SCIM_PROVISIONING_LOG_DAYS  how long scimctl log prune keeps its rows
+ *                    (default 90)
  *   SCIM_LOG_LEVEL   error, warning, info (default) or debug
  */
 #ifndef SCIM_SETTINGS_H
 #define SCIM_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "address.h"
@@ -35,6 +41,8 @@ struct settings {
 	int max_results;
 	int default_count;
 	int token_cache_seconds;
+	bool log_reads;        /* SCIM_PROVISIONING_LOG=all */
+	int log_days;          /* SCIM_PROVISIONING_LOG_DAYS */
 	struct address_networks trusted_proxies; /* none when unset or invalid */
 };
 

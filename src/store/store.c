@@ -109,6 +109,7 @@ struct store {
 	char xact_time[40]; /* and its time (now()), to the millisecond */
 	bool commit_next; /* store_commit_with_next() called */
 	bool committed; /* COMMIT went with a statement and was made */
+	const struct store_log_entry *log_entry; /* goes with COMMIT */
 	struct {
 		/* The last row the open transaction wrote or deleted
 		 * (store_note_row); table is NULL when none. A row written
@@ -330,7 +331,7 @@ static bool epoch_changed(const PGresult *res)
 /* The commands of a statement's round trip: those that go ahead of it, the
  * statement, and COMMIT when it goes along. */
 enum pipelined { AHEAD_EPOCH, AHEAD_BEGIN, AHEAD_XACT_ID, AHEAD_COUNT,
-		 STATEMENT = AHEAD_COUNT, COMMIT_AFTER, PIPELINED };
+		 STATEMENT = AHEAD_COUNT, LOG_AFTER, COMMIT_AFTER, PIPELINED };
 
 /* A command ahead of the statement answered. libpq may deliver the first
  * command of a pipeline in single-row mode when the connection's last query
@@ -357,7 +358,9 @@ static void clear_results(PGresult *results[PIPELINED])
  * (libpq's pipeline mode): the check that tokens have not changed since
  * the request's token was kept (EPOCH_CHECK_SQL), and BEGIN with the
  * transaction id for the first statement of a transaction. With
- * `committed` set, COMMIT goes after it in the same round trip, and
+ * `committed` set, COMMIT goes after it in the same round trip, preceded
+ * by the provisioning log's row of the transaction when there is one
+ * (store_log_with_commit()), and
  * *committed says whether the transaction committed; then a result of
  * NULL with *committed true means that the connection went during COMMIT
  * and the database said later that it committed (commit_outcome()).
@@ -372,11 +375,12 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 				 struct scim_error *err)
 {
 	PGconn *conn;
+	struct store_log_params log;
 	bool sent[PIPELINED] = { false };
 	PGresult *results[PIPELINED] = { NULL };
 	const char *epoch[1] = { store->verify.epoch };
 	PGresult *res;
-	char names[AHEAD_COUNT][16];
+	char names[PIPELINED][16];
 	bool synced = true;
 	bool ok;
 	int i;
@@ -385,12 +389,16 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	sent[AHEAD_BEGIN] = sent[AHEAD_XACT_ID] = store->begin_pending;
 	sent[STATEMENT] = true;
 	sent[COMMIT_AFTER] = committed != NULL;
+	sent[LOG_AFTER] = committed != NULL && store->log_entry != NULL;
 	if (committed != NULL)
 		*committed = false;
 	if ((sent[AHEAD_EPOCH] && !ensure_prepared(store, &epoch_check, names[AHEAD_EPOCH], err)) ||
 	    (sent[AHEAD_BEGIN] && (!ensure_prepared(store, &begin_stmt, names[AHEAD_BEGIN], err) ||
-				   !ensure_prepared(store, &xact_id_stmt, names[AHEAD_XACT_ID], err))))
+				   !ensure_prepared(store, &xact_id_stmt, names[AHEAD_XACT_ID], err))) ||
+	    (sent[LOG_AFTER] && !ensure_prepared(store, &store_log_insert, names[LOG_AFTER], err)))
 		return NULL;
+	if (sent[LOG_AFTER])
+		store_log_params(store->log_entry, &log);
 	conn = store->conn;
 	/* COMMIT cannot be prepared: it goes as an unnamed statement. */
 	ok = PQenterPipelineMode(conn) &&
@@ -400,6 +408,8 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	      (PQsendQueryPrepared(conn, names[AHEAD_BEGIN], 0, NULL, NULL, NULL, 0) &&
 	       PQsendQueryPrepared(conn, names[AHEAD_XACT_ID], 0, NULL, NULL, NULL, 0))) &&
 	     PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) &&
+	     (!sent[LOG_AFTER] || PQsendQueryPrepared(conn, names[LOG_AFTER], STORE_LOG_PARAMS,
+						      log.values, NULL, NULL, 0)) &&
 	     (!sent[COMMIT_AFTER] || PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) &&
 	     PQpipelineSync(conn);
 	/* Each command's result, then the NULL that ends it; then the sync. */
@@ -450,6 +460,12 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	}
 	res = results[STATEMENT];
 	results[STATEMENT] = NULL;
+	if (sent[LOG_AFTER] && result_ok(res) && !result_ok(results[LOG_AFTER])) {
+		/* The row of the log could not be written: nor is the change. */
+		PQclear(res);
+		res = results[LOG_AFTER];
+		results[LOG_AFTER] = NULL;
+	}
 	if (sent[COMMIT_AFTER] && result_ok(res)) {
 		/* Skipped when the statement failed: then the statement's error
 		 * is the answer, and the transaction is rolled back. */
@@ -697,6 +713,7 @@ bool store_begin(struct store *store, struct scim_error *err)
 	store->begin_pending = true;
 	store->commit_next = false;
 	store->committed = false;
+	store->log_entry = NULL;
 	store->xact_id[0] = '\0';
 	store->xact_time[0] = '\0';
 	store->noted.table = NULL;
@@ -875,6 +892,24 @@ static bool commit_result(struct store *store, PGresult *res, struct scim_error 
 	return commit_outcome(store, err);
 }
 
+/* The log's row, then COMMIT, in one round trip. */
+static bool commit_with_log(struct store *store, struct scim_error *err)
+{
+	struct store_log_params log;
+	bool committed = false;
+	PGresult *res;
+	char name[16];
+
+	store_log_params(store->log_entry, &log);
+	/* The row goes as the statement, not again after it. */
+	store->log_entry = NULL;
+	if (!store_connect(store, err) || !ensure_prepared(store, &store_log_insert, name, err))
+		return false;
+	res = exec_with_ahead(store, name, STORE_LOG_PARAMS, log.values, &committed, err);
+	PQclear(res);
+	return committed;
+}
+
 bool store_commit(struct store *store, struct scim_error *err)
 {
 	if (store->committed) {
@@ -883,6 +918,8 @@ bool store_commit(struct store *store, struct scim_error *err)
 		return true;
 	}
 	store->commit_next = false;
+	if (store->log_entry != NULL)
+		return commit_with_log(store, err);
 	if (store->begin_pending) {
 		/* No statement ran: nothing to commit. */
 		store->begin_pending = false;
@@ -896,6 +933,11 @@ bool store_commit(struct store *store, struct scim_error *err)
 void store_commit_with_next(struct store *store)
 {
 	store->commit_next = true;
+}
+
+void store_log_with_commit(struct store *store, const struct store_log_entry *entry)
+{
+	store->log_entry = entry;
 }
 
 /*
@@ -924,6 +966,7 @@ PGresult *store_exec_last(struct store *store, struct store_statement *stmt, int
 	if (!ensure_prepared(store, stmt, name, err))
 		return NULL;
 	res = exec_with_ahead(store, name, nparams, params, &committed, err);
+	store->log_entry = NULL; /* sent with the COMMIT */
 	store->committed = committed;
 	*committed_unseen = committed && res == NULL;
 	return res;
@@ -936,6 +979,7 @@ void store_rollback(struct store *store)
 	store->begin_pending = false;
 	store->commit_next = false;
 	store->committed = false;
+	store->log_entry = NULL;
 	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK)
 		return;
 	if (PQtransactionStatus(store->conn) == PQTRANS_IDLE)
@@ -1229,7 +1273,8 @@ bool store_resource_update(struct store *store, struct store_resource_table *tab
 }
 
 bool store_resource_delete(struct store *store, struct store_resource_table *table,
-			   const char *tenant_id, const char *id, struct scim_error *err)
+			   const char *tenant_id, const char *id, char **name,
+			   struct scim_error *err)
 {
 	const char *params[2] = { tenant_id, id };
 	bool committed_unseen;
@@ -1245,7 +1290,12 @@ bool store_resource_delete(struct store *store, struct store_resource_table *tab
 		return true; /* the database said that the row is gone */
 	if (res == NULL)
 		return false;
-	found = strcmp(PQcmdTuples(res), "1") == 0;
+	found = PQntuples(res) == 1;
+	if (found && name != NULL) {
+		*name = strdup(PQgetvalue(res, 0, 0));
+		if (*name == NULL)
+			abort();
+	}
 	PQclear(res);
 	if (!found)
 		return error_set(err, 404, NULL, "resource not found");

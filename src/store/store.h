@@ -84,6 +84,46 @@ void store_rollback(struct store *store);
 void store_commit_with_next(struct store *store);
 
 /*
+ * A row of the provisioning log (sql/010_provisioning_log.sql): what one
+ * write of a client did. The strings marked owned are malloc'd and freed by
+ * store_log_entry_clear(); the others are borrowed. NULL (or "") is stored
+ * as NULL.
+ */
+struct store_log_entry {
+	const char *tenant_id;      /* NULL: no tenant */
+	long long token_id;         /* 0: no token accepted */
+	const char *request_id;
+	const char *client_address; /* NULL: unknown */
+	const char *method;
+	const char *resource_type;  /* "User", "Group", "Bulk"; NULL: none */
+	char resource_id[37];       /* a UUID; "": none */
+	char *resource_name;        /* owned: userName or displayName */
+	const char *action;         /* created, replaced, modified, ... */
+	bool members;               /* a group's write: the counts below count */
+	long long members_added;
+	long long members_removed;
+	int status;
+	const char *scim_type;
+	const char *detail;
+	char *attributes;           /* owned: a JSON array of the names changed */
+};
+void store_log_entry_clear(struct store_log_entry *entry);
+
+/*
+ * Write `entry` with the open transaction's COMMIT, in the same round trip:
+ * it is read when COMMIT is sent, by store_commit() or with the statement
+ * after store_commit_with_next(), so it must be complete by then; it stays
+ * borrowed until that COMMIT (or store_rollback()). A failed log write fails
+ * the COMMIT: the change and its row are made together or not at all.
+ */
+void store_log_with_commit(struct store *store, const struct store_log_entry *entry);
+
+/* Write `entry` on its own, outside any transaction: a failed write after
+ * its rollback, a read, a refused authentication. */
+bool store_log_write(struct store *store, const struct store_log_entry *entry,
+		     struct scim_error *err);
+
+/*
  * The tenant of a token (its SHA-256), when the token is valid (not revoked,
  * not expired) and allowed from `client_address` (NULL when unknown). 401
  * otherwise. Answered from memory when the token was checked before
@@ -104,7 +144,7 @@ bool store_user_update(struct store *store, const char *tenant_id, const char *i
 		       const json_t *doc, struct stored_resource *out,
 		       struct scim_error *err);
 bool store_user_delete(struct store *store, const char *tenant_id, const char *id,
-		       struct scim_error *err);
+		       char **name, struct scim_error *err);
 
 /* Groups. The document holds no members: they are rows of group_members. */
 bool store_group_get(struct store *store, const char *tenant_id, const char *id,
@@ -118,7 +158,7 @@ bool store_group_update(struct store *store, const char *tenant_id, const char *
 bool store_group_touch(struct store *store, const char *tenant_id, const char *id,
 		       struct stored_resource *out, struct scim_error *err);
 bool store_group_delete(struct store *store, const char *tenant_id, const char *id,
-			struct scim_error *err);
+			char **name, struct scim_error *err);
 
 /*
  * Add members: `members` is an array of member objects {"value": id}. Members

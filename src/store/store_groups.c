@@ -32,7 +32,7 @@ static struct store_resource_table groups = {
 		" RETURNING " STORE_RESOURCE_COLUMNS
 	},
 	.delete = { .sql =
-		"DELETE FROM groups WHERE tenant_id = $1 AND id = $2"
+		"DELETE FROM groups WHERE tenant_id = $1 AND id = $2 RETURNING display_name"
 	},
 };
 static struct store_statement group_touch = { .sql =
@@ -106,9 +106,9 @@ bool store_group_touch(struct store *store, const char *tenant_id, const char *i
 }
 
 bool store_group_delete(struct store *store, const char *tenant_id, const char *id,
-			struct scim_error *err)
+			char **name, struct scim_error *err)
 {
-	return store_resource_delete(store, &groups, tenant_id, id, err);
+	return store_resource_delete(store, &groups, tenant_id, id, name, err);
 }
 
 /* A PostgreSQL array literal "{id,id}" of the members' values. Values must be

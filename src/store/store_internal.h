@@ -128,7 +128,8 @@ bool store_resource_update(struct store *store, struct store_resource_table *tab
 			   const char *tenant_id, const char *id, const json_t *doc,
 			   struct stored_resource *out, struct scim_error *err);
 bool store_resource_delete(struct store *store, struct store_resource_table *table,
-			   const char *tenant_id, const char *id, struct scim_error *err);
+			   const char *tenant_id, const char *id, char **name,
+			   struct scim_error *err);
 
 /* Row `i` of a result with STORE_RESOURCE_COLUMNS. */
 bool store_read_resource(const struct store *store, PGresult *res, int i,
@@ -144,6 +145,16 @@ bool store_exec_resource(struct store *store, struct store_statement *stmt, int 
 bool store_write_resource(struct store *store, struct store_resource_table *table,
 			  struct store_statement *stmt, int nparams, const char *const *params,
 			  struct stored_resource *out, struct scim_error *err);
+/* The provisioning log's INSERT, and its parameters from an entry (in
+ * `text`, which holds the numbers written as text). */
+#define STORE_LOG_PARAMS 15
+extern struct store_statement store_log_insert;
+struct store_log_params {
+	const char *values[STORE_LOG_PARAMS];
+	char text[4][24];
+};
+void store_log_params(const struct store_log_entry *entry, struct store_log_params *out);
+
 /* Compact JSON text of a document; malloc'd. */
 char *store_dump_doc(const json_t *doc);
 

@@ -38,7 +38,7 @@ static struct store_resource_table users = {
 		" RETURNING " STORE_USER_COLUMNS
 	},
 	.delete = { .sql =
-		"DELETE FROM users WHERE tenant_id = $1 AND id = $2"
+		"DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING user_name"
 	},
 };
 
@@ -62,7 +62,7 @@ bool store_user_update(struct store *store, const char *tenant_id, const char *i
 }
 
 bool store_user_delete(struct store *store, const char *tenant_id, const char *id,
-		       struct scim_error *err)
+		       char **name, struct scim_error *err)
 {
-	return store_resource_delete(store, &users, tenant_id, id, err);
+	return store_resource_delete(store, &users, tenant_id, id, name, err);
 }

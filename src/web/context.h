@@ -40,6 +40,10 @@ struct request_context {
 	const char *resource_id;   /* the {id} segment of the path, or NULL */
 	run_operation_fn run_operation;
 	struct scim_error err;     /* set by a handler that fails */
+	/* A write's row of the provisioning log: the router fills in who and
+	 * what was asked, the handler what it did, before its last statement
+	 * (the row goes with COMMIT: store_log_with_commit()). */
+	struct store_log_entry audit;
 };
 
 #endif

@@ -79,7 +79,7 @@ typedef bool (*handler_store_get_fn)(struct store *store, const char *tenant_id,
 				     const char *id, bool for_update,
 				     struct stored_resource *out, struct scim_error *err);
 typedef bool (*handler_store_delete_fn)(struct store *store, const char *tenant_id,
-					const char *id, struct scim_error *err);
+					const char *id, char **name, struct scim_error *err);
 
 /* DELETE of ctx->resource_id: with If-Match, the resource is read locked
  * (404) and its version checked (412) first; then deleted (404 when not
@@ -93,6 +93,17 @@ bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
  * ctx->err set. The caller clears `current` either way. */
 json_t *handler_begin_write(struct request_context *ctx, handler_store_get_fn get,
 			    struct stored_resource *current);
+
+/*
+ * What the write did, into the request's row of the provisioning log
+ * (ctx->audit), before its last statement: the resource `id`, its name
+ * (userName or displayName) in `after` (in `before` for a delete: after
+ * NULL), the attributes that differ, and for a group the members added and
+ * removed (-1 for a user). The action becomes unchanged when nothing
+ * changed, disabled or enabled when active did.
+ */
+void handler_audit(struct request_context *ctx, const char *id, const json_t *before,
+		   const json_t *after, long long added, long long removed);
 
 /* POST /Bulk (RFC 7644 3.7), at most BULK_MAX_OPERATIONS operations. */
 #define BULK_MAX_OPERATIONS 1000

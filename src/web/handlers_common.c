@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "changes.h"
 #include "cursor.h"
 #include "filter.h"
 #include "log.h"
@@ -93,22 +94,69 @@ bool handler_not_modified(struct request_context *ctx, long long version)
 	return true;
 }
 
+void handler_audit(struct request_context *ctx, const char *id, const json_t *before,
+		   const json_t *after, long long added, long long removed)
+{
+	struct store_log_entry *a = &ctx->audit;
+	const char *key = a->resource_type != NULL && strcmp(a->resource_type, "Group") == 0 ?
+			  "displayName" : "userName";
+	const char *name = json_string_value(json_object_get(after ? after : before, key));
+	bool changed;
+
+	snprintf(a->resource_id, sizeof(a->resource_id), "%s", id);
+	free(a->resource_name);
+	a->resource_name = name != NULL ? strdup(name) : NULL;
+	free(a->attributes);
+	a->attributes = after != NULL ? changes_attribute_names(before, after) : NULL;
+	a->members = added >= 0;
+	a->members_added = added > 0 ? added : 0;
+	a->members_removed = removed > 0 ? removed : 0;
+	if (after == NULL || before == NULL)
+		return; /* deleted, created */
+	changed = a->attributes != NULL || a->members_added > 0 || a->members_removed > 0;
+	if (a->attributes != NULL && (added > 0 || removed > 0)) {
+		/* The members live in their own table: named here. */
+		json_t *names = json_loads(a->attributes, 0, NULL);
+
+		json_array_append_new(names, json_string("members"));
+		free(a->attributes);
+		a->attributes = json_dumps(names, JSON_COMPACT);
+		json_decref(names);
+	} else if (a->attributes == NULL && changed) {
+		a->attributes = strdup("[\"members\"]");
+	}
+	if (!changed)
+		a->action = "unchanged";
+	else if (changes_active(before, after) == CHANGE_DISABLED)
+		a->action = "disabled";
+	else if (changes_active(before, after) == CHANGE_ENABLED)
+		a->action = "enabled";
+}
+
 bool handler_delete(struct request_context *ctx, handler_store_get_fn get,
 		    handler_store_delete_fn delete, const char *noun)
 {
 	struct stored_resource current = { 0 };
+	char *name = NULL;
 	bool ok;
 
 	if (ctx->req->if_match != NULL) {
 		if (!get(ctx->store, ctx->tenant.id, ctx->resource_id, true, &current, &ctx->err))
 			return false;
 		ok = handler_check_if_match(ctx, current.version);
+		/* The log's row goes with the DELETE: its name is the one read. */
+		handler_audit(ctx, current.id, current.doc, NULL, -1, -1);
 		stored_resource_clear(&current);
 		if (!ok)
 			return false;
 	}
 	store_commit_with_next(ctx->store);
-	if (!delete(ctx->store, ctx->tenant.id, ctx->resource_id, &ctx->err))
+	ok = delete(ctx->store, ctx->tenant.id, ctx->resource_id, &name, &ctx->err);
+	if (name != NULL) {
+		free(ctx->audit.resource_name);
+		ctx->audit.resource_name = name;
+	}
+	if (!ok)
 		return false;
 	log_msg(ctx->log, LOG_INFO, "deleted %s %s", noun, ctx->resource_id);
 	ctx->resp->status = 204;

@@ -280,6 +280,7 @@ bool groups_create(struct request_context *ctx)
 	    !store_group_members_add(ctx->store, ctx->tenant.id, row.id, members, &added,
 				     &ctx->err))
 		goto done;
+	handler_audit(ctx, row.id, NULL, doc, added, 0);
 	log_msg(ctx->log, LOG_INFO, "created group %s with %lld members", row.id, added);
 	ok = respond_group(ctx, 201, &row);
 done:
@@ -290,6 +291,12 @@ done:
 	return ok;
 }
 
+/* Members a write added and removed. */
+struct member_counts {
+	long long added;
+	long long removed;
+};
+
 /*
  * Store `doc` when it differs from the current one; otherwise, when members
  * changed, give the group a new version and lastModified (RFC 7644 3.14: the
@@ -297,14 +304,16 @@ done:
  * group as it now is.
  */
 static bool save_group(struct request_context *ctx, struct stored_resource *current,
-		       const json_t *doc, bool members_changed, struct stored_resource *row)
+		       const json_t *doc, const struct member_counts *counts,
+		       struct stored_resource *row)
 {
+	handler_audit(ctx, current->id, current->doc, doc, counts->added, counts->removed);
 	/* The group's write is the last statement: COMMIT goes with it. */
 	store_commit_with_next(ctx->store);
 	if (!json_equal(doc, current->doc))
 		return store_group_update(ctx->store, ctx->tenant.id, current->id, doc, row,
 					  &ctx->err);
-	if (members_changed)
+	if (counts->added + counts->removed > 0)
 		return store_group_touch(ctx->store, ctx->tenant.id, current->id, row, &ctx->err);
 	*row = *current;
 	row->doc = json_incref(current->doc);
@@ -315,7 +324,7 @@ static bool save_group(struct request_context *ctx, struct stored_resource *curr
 /* Make the members exactly `members` (PUT, PATCH replace): drop the others,
  * add the missing. */
 static bool replace_members(struct request_context *ctx, const char *group_id,
-			    const json_t *members, long long *changed)
+			    const json_t *members, struct member_counts *counts)
 {
 	long long removed;
 	long long added;
@@ -325,7 +334,8 @@ static bool replace_members(struct request_context *ctx, const char *group_id,
 	    !store_group_members_add(ctx->store, ctx->tenant.id, group_id, members, &added,
 				     &ctx->err))
 		return false;
-	*changed += removed + added;
+	counts->added += added;
+	counts->removed += removed;
 	return true;
 }
 
@@ -336,7 +346,7 @@ bool groups_replace(struct request_context *ctx)
 	json_t *body = NULL;
 	json_t *doc = NULL;
 	json_t *members = NULL;
-	long long changed = 0;
+	struct member_counts counts = { 0 };
 	bool ok = false;
 
 	body = handler_begin_write(ctx, store_group_get, &current);
@@ -346,8 +356,8 @@ bool groups_replace(struct request_context *ctx)
 	if (doc == NULL)
 		goto done;
 	members = body_members(ctx, body);
-	if (members == NULL || !replace_members(ctx, current.id, members, &changed) ||
-	    !save_group(ctx, &current, doc, changed > 0, &row))
+	if (members == NULL || !replace_members(ctx, current.id, members, &counts) ||
+	    !save_group(ctx, &current, doc, &counts, &row))
 		goto done;
 	ok = respond_group(ctx, 200, &row);
 done:
@@ -404,7 +414,7 @@ static bool check_patch_ids(struct request_context *ctx, const json_t *body)
 
 /* Apply the engine's membership changes in request order. */
 static bool apply_member_changes(struct request_context *ctx, const char *group_id,
-				 const json_t *changes, long long *changed)
+				 const json_t *changes, struct member_counts *counts)
 {
 	const json_t *change;
 	const json_t *values;
@@ -420,15 +430,16 @@ static bool apply_member_changes(struct request_context *ctx, const char *group_
 			if (!store_group_members_add(ctx->store, ctx->tenant.id, group_id, values,
 						     &n, &ctx->err))
 				return false;
+			counts->added += n;
 		} else if (strcmp(op, "remove") == 0) {
 			if (!store_group_members_remove(ctx->store, ctx->tenant.id, group_id,
 							values, &n, &ctx->err))
 				return false;
+			counts->removed += n;
 		} else if (strcmp(op, "replace") == 0) {
-			if (!replace_members(ctx, group_id, values, &n))
+			if (!replace_members(ctx, group_id, values, counts))
 				return false;
 		}
-		*changed += n;
 	}
 	return true;
 }
@@ -442,7 +453,7 @@ bool groups_patch(struct request_context *ctx)
 	const char *excluded = http_query_get(ctx->req, "excludedAttributes");
 	json_t *body = NULL;
 	json_t *doc = NULL;
-	long long changed = 0;
+	struct member_counts counts = { 0 };
 	bool ok = false;
 
 	body = handler_begin_write(ctx, store_group_get, &current);
@@ -451,12 +462,16 @@ bool groups_patch(struct request_context *ctx)
 		goto done;
 	doc = resource_normalize(result.doc, &resource_type_group, &ctx->err);
 	if (doc == NULL ||
-	    !apply_member_changes(ctx, current.id, result.member_changes, &changed) ||
-	    !save_group(ctx, &current, doc, changed > 0, &row))
+	    !apply_member_changes(ctx, current.id, result.member_changes, &counts))
+		goto done;
+	/* Entra expects 204; the resource only when the client asks for parts. */
+	if ((attributes == NULL || !*attributes) && (excluded == NULL || !*excluded))
+		ctx->audit.status = 204;
+	if (!save_group(ctx, &current, doc, &counts, &row))
 		goto done;
 	if (row.version != current.version)
 		log_msg(ctx->log, LOG_INFO, "updated group %s to version %lld (%lld membership changes)",
-			row.id, row.version, changed);
+			row.id, row.version, counts.added + counts.removed);
 	/* Entra expects 204; the resource only when the client asks for parts. */
 	if ((attributes != NULL && *attributes) || (excluded != NULL && *excluded)) {
 		ok = respond_group(ctx, 200, &row);

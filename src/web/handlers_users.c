@@ -37,6 +37,8 @@ bool users_create(struct request_context *ctx)
 	if (doc == NULL)
 		return false;
 	ok = store_user_insert(ctx->store, ctx->tenant.id, doc, &row, &ctx->err);
+	if (ok)
+		handler_audit(ctx, row.id, NULL, doc, -1, -1);
 	json_decref(doc);
 	if (ok) {
 		log_msg(ctx->log, LOG_INFO, "created user %s", row.id);
@@ -67,6 +69,7 @@ static bool save_user(struct request_context *ctx, struct stored_resource *curre
 	struct stored_resource row = { 0 };
 	bool ok;
 
+	handler_audit(ctx, current->id, current->doc, doc, -1, -1);
 	if (json_equal(doc, current->doc)) {
 		/* Unchanged: the user as GET shows it (the locking read has no
 		 * groups). */

@@ -1,16 +1,22 @@
 /* router.c - the route table and request dispatch; see router.h. */
 #include "router.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "auth.h"
 #include "handlers.h"
 #include "log.h"
+#include "resource.h"
 
 enum route_flags {
 	ROUTE_TENANT = 1, /* needs a bearer token; the handler sees ctx->tenant */
-	ROUTE_WRITE = 2,  /* runs in one transaction, rolled back on error */
+	ROUTE_WRITE = 2,  /* runs in one transaction, rolled back on error, and
+			     leaves a row in the provisioning log */
+	ROUTE_BULK = 4,   /* its operations are logged as writes; it is logged
+			     itself only when it fails as a whole */
 };
 
 struct route {
@@ -57,7 +63,7 @@ static const struct route routes[] = {
 	/* Each operation of a bulk request runs in a transaction of its own
 	 * (run_operation), as RFC 7644 3.7 has them succeed or fail
 	 * one by one. */
-	{ "POST", "Bulk", false, NULL, ROUTE_TENANT, bulk_post },
+	{ "POST", "Bulk", false, NULL, ROUTE_TENANT | ROUTE_BULK, bulk_post },
 
 	/* RFC 7644 3.11: tokens belong to a tenant, not to a user. */
 	{ "GET", "Me", false, NULL, ROUTE_TENANT, not_implemented },
@@ -132,6 +138,68 @@ static const struct route *find_route(struct request_context *ctx, char *id, siz
 	return NULL;
 }
 
+/*
+ * Start the request's row of the provisioning log with who asked and what:
+ * the action and status a success of its method would have. `collection`
+ * names the resource type ("Users"); NULL when the path named none.
+ */
+static void audit_begin(struct request_context *ctx, const char *collection)
+{
+	static const struct { const char *method, *action; int status; } by_method[] = {
+		{ "POST", "created", 201 }, { "PUT", "replaced", 200 },
+		{ "PATCH", "modified", 200 }, { "DELETE", "deleted", 204 },
+	};
+	struct store_log_entry *a = &ctx->audit;
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->tenant_id = ctx->tenant.id;
+	a->token_id = ctx->tenant.token_id;
+	a->request_id = ctx->req->request_id;
+	a->client_address = ctx->req->client_address;
+	a->method = ctx->req->method;
+	if (collection != NULL && strcasecmp(collection, "Users") == 0)
+		a->resource_type = "User";
+	else if (collection != NULL && strcasecmp(collection, "Groups") == 0)
+		a->resource_type = "Group";
+	else if (collection != NULL && strcasecmp(collection, "Bulk") == 0)
+		a->resource_type = "Bulk";
+	if (ctx->resource_id != NULL && resource_id_valid(ctx->resource_id))
+		snprintf(a->resource_id, sizeof(a->resource_id), "%s", ctx->resource_id);
+	a->action = "read";
+	a->status = 200;
+	for (i = 0; i < sizeof(by_method) / sizeof(by_method[0]); i++) {
+		if (strcmp(by_method[i].method, ctx->req->method) == 0) {
+			a->action = by_method[i].action;
+			a->status = by_method[i].status;
+		}
+	}
+}
+
+/* The request's row of the provisioning log, on its own: it failed (after
+ * its rollback: nothing of it remains but this), or it read. */
+static void audit_write(struct request_context *ctx)
+{
+	struct store_log_entry *a = &ctx->audit;
+	struct scim_error err = { 0 };
+
+	if (error_is_set(&ctx->err)) {
+		/* No tenant: the request's token was refused. */
+		a->action = ctx->tenant.id[0] != '\0' ? "failed" : "refused";
+		a->status = ctx->err.status;
+		a->scim_type = ctx->err.scim_type;
+		a->detail = ctx->err.detail;
+		/* Nothing was changed. */
+		free(a->attributes);
+		a->attributes = NULL;
+		a->members = false;
+	} else if (ctx->resp->status != 0) {
+		a->status = ctx->resp->status;
+	}
+	if (!store_log_write(ctx->store, a, &err))
+		log_msg(ctx->log, LOG_ERROR, "the provisioning log was not written: %s", err.detail);
+}
+
 /* Run the route's handler, in one transaction when it writes; any error
  * becomes the response. */
 static void run_route(const struct route *route, struct request_context *ctx)
@@ -139,14 +207,22 @@ static void run_route(const struct route *route, struct request_context *ctx)
 	struct store *store = ctx->store;
 	bool ok;
 
+	if (route->flags & (ROUTE_WRITE | ROUTE_BULK) ||
+	    (route->flags & ROUTE_TENANT && ctx->settings->log_reads))
+		audit_begin(ctx, route->collection);
 	if (route->flags & ROUTE_WRITE) {
 		ok = store_begin(store, &ctx->err);
-		if (ok)
+		if (ok) {
+			store_log_with_commit(store, &ctx->audit);
 			ok = route->handler(ctx) && !error_is_set(&ctx->err);
+		}
 		/* A failed request changes nothing. */
-		if (ok)
+		if (ok) {
+			if (ctx->resp->status != 0)
+				ctx->audit.status = ctx->resp->status;
 			ok = store_commit(store, &ctx->err);
-		else
+		}
+		if (!ok)
 			store_rollback(store);
 	} else {
 		ok = route->handler(ctx);
@@ -156,6 +232,14 @@ static void run_route(const struct route *route, struct request_context *ctx)
 			error_set(&ctx->err, 500, NULL, "the request failed");
 		http_response_error(ctx->resp, &ctx->err);
 	}
+	/* A write's success was logged with its COMMIT; a bulk request's
+	 * operations log themselves. */
+	if ((route->flags & ROUTE_WRITE && error_is_set(&ctx->err)) ||
+	    (route->flags & ROUTE_BULK && error_is_set(&ctx->err)) ||
+	    (!(route->flags & (ROUTE_WRITE | ROUTE_BULK)) && route->flags & ROUTE_TENANT &&
+	     ctx->settings->log_reads))
+		audit_write(ctx);
+	store_log_entry_clear(&ctx->audit);
 }
 
 /*
@@ -217,6 +301,11 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 		if (!auth_authenticate(store, req->authorization, req->client_address,
 				       &ctx.tenant, &ctx.err)) {
 			http_response_error(resp, &ctx.err);
+			if (settings->log_reads) {
+				memset(&ctx.tenant, 0, sizeof(ctx.tenant));
+				audit_begin(&ctx, route->collection);
+				audit_write(&ctx);
+			}
 			return;
 		}
 		log_context_set(log, req->request_id, ctx.tenant.name);

@@ -33,18 +33,24 @@ def _rows(ctx, c, user_name):
 def _through_cut(ctx, c, mode, method, path, body, refuse_after_cut=False, xact_status_of=None,
                  headers=None):
     """The worker's answer to one request whose COMMIT is cut, and its log.
-    A write that reads first (PATCH, PUT, DELETE with If-Match) sends
-    COMMIT with its last statement, in one round trip; one that writes
-    first sends it on its own."""
+    COMMIT always goes in a pipeline, after the request's row of the
+    provisioning log (and after the last statement when the write read
+    first: PATCH, PUT, DELETE with If-Match)."""
     with CommitCut(ctx.database, mode, refuse_after_cut, xact_status_of) as cut:
         r, log = ctx.cgi(method, path, body, token=c.token, database=cut.conninfo, headers=headers)
     assert cut.happened.is_set(), "no COMMIT went through the proxy: %r\n%s" % (r, log)
-    reads_first = method in ("PATCH", "PUT") or (headers or {}).get("If-Match")
-    assert cut.pipelined == bool(reads_first), \
-        "COMMIT %s the last statement" % ("goes with" if reads_first else "follows")
+    assert cut.pipelined, "COMMIT goes with the provisioning log's row"
     if xact_status_of is not None:
         assert cut.status_asked.is_set(), "the worker did not ask: %r\n%s" % (r, log)
     return r, log
+
+
+def _log_rows(ctx, c):
+    """The tenant's provisioning log as "METHOD action status" lines, oldest
+    first: a row exists exactly when its change does, and a failure leaves
+    a row of its own."""
+    return ctx.psql("SELECT method || ' ' || action || ' ' || status FROM provisioning_log"
+                    " WHERE tenant_id = '%s' ORDER BY log_id" % c.tenant_id).strip().split("\n")
 
 
 def _committed_transaction(ctx):
@@ -75,6 +81,7 @@ def test_create_whose_commit_reply_is_lost(ctx):
     assert r.headers.get("etag") == r.json["meta"]["version"], r.headers
     assert "committed" in log, "the log says what became of the transaction:\n" + log
     assert _rows(ctx, c, body["userName"]) == ["Before|1"]
+    assert _log_rows(ctx, c) == ["POST created 201"], _log_rows(ctx, c)
     got = expect_status(c.get("/Users/" + r.json["id"]), 200)
     assert got.json["meta"]["version"] == r.json["meta"]["version"], got
     expect_error(c.post("/Users", body), 409, "uniqueness")
@@ -87,6 +94,7 @@ def test_create_whose_commit_never_arrives(ctx):
     expect_error(r, 503)
     assert "rolled back" in log, "the log says what became of the transaction:\n" + log
     assert _rows(ctx, c, body["userName"]) == [], "a failed request changes nothing"
+    assert _log_rows(ctx, c) == ["POST failed 503"], _log_rows(ctx, c)
     expect_status(c.post("/Users", body), 201, "the retry creates the user")
 
 
@@ -112,6 +120,7 @@ def test_patch_whose_commit_reply_is_lost(ctx):
     expect_status(r, 200, "the change was made: the answer says so\n" + log)
     assert r.json["displayName"] == "After" and r.json["meta"]["version"] == 'W/"2"', r
     assert _rows(ctx, c, body["userName"]) == ["After|2"]
+    assert _log_rows(ctx, c) == ["POST created 201", "PATCH modified 200"], _log_rows(ctx, c)
 
 
 def test_patch_whose_commit_never_arrives(ctx):
@@ -121,6 +130,7 @@ def test_patch_whose_commit_never_arrives(ctx):
     r, log = _through_cut(ctx, c, "before", "PATCH", "/Users/" + uid, _patch_display_name("After"))
     expect_error(r, 503)
     assert _rows(ctx, c, body["userName"]) == ["Before|1"], "a failed request changes nothing"
+    assert _log_rows(ctx, c) == ["POST created 201", "PATCH failed 503"], _log_rows(ctx, c)
 
 
 def test_patch_whose_transaction_id_went_to_another_on_the_same_user(ctx):
