@@ -111,8 +111,6 @@ void handler_audit(struct request_context *ctx, const char *id, const json_t *be
 	a->members = added >= 0;
 	a->members_added = added > 0 ? added : 0;
 	a->members_removed = removed > 0 ? removed : 0;
-	if (after == NULL || before == NULL)
-		return; /* deleted, created */
 	changed = a->attributes != NULL || a->members_added > 0 || a->members_removed > 0;
 	if (a->attributes != NULL && (added > 0 || removed > 0)) {
 		/* The members live in their own table: named here. */
@@ -125,6 +123,8 @@ void handler_audit(struct request_context *ctx, const char *id, const json_t *be
 	} else if (a->attributes == NULL && changed) {
 		a->attributes = strdup("[\"members\"]");
 	}
+	if (after == NULL || before == NULL)
+		return; /* deleted, created */
 	if (!changed)
 		a->action = "unchanged";
 	else if (changes_active(before, after) == CHANGE_DISABLED)

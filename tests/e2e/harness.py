@@ -240,13 +240,13 @@ class Context:
         client.tenant_id = tenant_id
         return client
 
-    def cgi(self, method, path, body=None, token=None, database=None, headers=None):
+    def cgi(self, method, path, body=None, token=None, database=None, headers=None, env=None):
         """Run the worker itself as a CGI program for one request, as a web
         server would, with SCIM_DATABASE database (default: the service's),
         bypassing the web server; token is a client's token, headers more
-        request headers ({"If-Match": ...}). path is relative to the SCIM
-        base ("/Users?filter=..."). Returns the Response and the worker's
-        log (its standard error)."""
+        request headers ({"If-Match": ...}), env more settings. path is
+        relative to the SCIM base ("/Users?filter=..."). Returns the
+        Response and the worker's log (its standard error)."""
         data = b"" if body is None else json.dumps(body).encode("utf-8")
         path_info, _, query = path.partition("?")
         parts = urllib.parse.urlsplit(self.base_url)
@@ -263,6 +263,7 @@ class Context:
         })
         for name, value in (headers or {}).items():
             run_env["HTTP_" + name.upper().replace("-", "_")] = value
+        run_env.update(env or {})
         proc = subprocess.run([self.worker_path], input=data, env=run_env,
                               capture_output=True, timeout=60)
         head, _, payload = proc.stdout.partition(b"\r\n\r\n")
