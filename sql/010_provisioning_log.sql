@@ -16,9 +16,9 @@
 --    WHERE resource_name = 'ada@contoso.com' ORDER BY log_id;
 
 CREATE TABLE provisioning_log (
-	log_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	log_id bigint GENERATED ALWAYS AS IDENTITY,
 	at timestamptz NOT NULL DEFAULT now(),
-	tenant_id uuid REFERENCES tenants ON DELETE CASCADE,
+	tenant_id uuid,
 	token_id bigint,
 	request_id text NOT NULL,
 	client_address text,
@@ -38,7 +38,7 @@ CREATE TABLE provisioning_log (
 COMMENT ON TABLE provisioning_log IS 'What the SCIM clients did: one row per write (each Bulk operation its own), in the transaction of the change; failed writes too. Reads and refused authentications only with SCIM_PROVISIONING_LOG=all. Never holds a value of an attribute, a password or a token.';
 COMMENT ON COLUMN provisioning_log.log_id IS 'Order of the rows: a larger log_id was written later.';
 COMMENT ON COLUMN provisioning_log.at IS 'When the request''s transaction began: the lastModified of the resource it wrote.';
-COMMENT ON COLUMN provisioning_log.tenant_id IS 'The tenant of the token; NULL for a refused authentication whose token belongs to none.';
+COMMENT ON COLUMN provisioning_log.tenant_id IS 'The tenant of the token; NULL for a refused authentication whose token belongs to none. The rows go with their tenant when it is deleted (trigger tenants_log_delete).';
 COMMENT ON COLUMN provisioning_log.token_id IS 'The provider: tokens.token_id of the bearer token used. NULL when no token was accepted.';
 COMMENT ON COLUMN provisioning_log.request_id IS 'The request''s id, as in the X-Request-Id response header and the worker''s log lines. The operations of one Bulk request share it.';
 COMMENT ON COLUMN provisioning_log.client_address IS 'The client''s address (behind a trusted proxy: the one X-Forwarded-For names).';
@@ -54,6 +54,9 @@ COMMENT ON COLUMN provisioning_log.scim_type IS 'scimType of an error answer (un
 COMMENT ON COLUMN provisioning_log.detail IS 'detail of an error answer: why it failed.';
 COMMENT ON COLUMN provisioning_log.attributes IS 'Names of the attributes the write changed (name.givenName, urn:...:User:department), never their values.';
 
+-- Every write inserts a row, so the table has as few indexes as its readers
+-- need: no primary key (log_id orders, the two indexes below find), and no
+-- foreign key, whose check would lock the tenant's row for every write.
 CREATE INDEX provisioning_log_tenant ON provisioning_log (tenant_id, log_id DESC);
 COMMENT ON INDEX provisioning_log_tenant IS 'Serves "this tenant, newest first".';
 CREATE INDEX provisioning_log_resource ON provisioning_log (tenant_id, resource_id, log_id DESC)
@@ -88,3 +91,13 @@ SELECT l.log_id,
 COMMENT ON VIEW provisioning_log_overview IS 'The provisioning log with the tenant''s name and the provider''s title in plain columns.';
 COMMENT ON COLUMN provisioning_log_overview.tenant IS 'Name of the tenant; NULL for a refused authentication of no tenant.';
 COMMENT ON COLUMN provisioning_log_overview.provider IS 'Title of the token used (scimctl token add --title), e.g. "Entra production".';
+
+CREATE FUNCTION tenants_log_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM provisioning_log WHERE tenant_id = OLD.tenant_id;
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tenants_log_delete() IS 'A deleted tenant''s provisioning log goes with it (the table has no foreign key).';
+CREATE TRIGGER tenants_log_delete AFTER DELETE ON tenants
+	FOR EACH ROW EXECUTE FUNCTION tenants_log_delete();

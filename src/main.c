@@ -13,13 +13,18 @@
 int main(void)
 {
 	struct settings settings;
+	struct scim_error err = { 0 };
 	struct store *store;
 	int status;
 
 	/* A client that hangs up mid-response must not kill the worker. */
 	signal(SIGPIPE, SIG_IGN);
-	settings_load(&settings);
-	log_init();
+	if (!settings_load(&settings, &err)) {
+		/* Never a silent default: the web server's log says why. */
+		log_msg(NULL, LOG_ERROR, "%s; not starting", err.detail);
+		return 1;
+	}
+	log_set_threshold(settings.log_level);
 	store = store_new(settings.database);
 	if (store == NULL)
 		return 1;

@@ -1,53 +1,333 @@
 /*
- * scimctl.c - the administrator's tool: database migrations, tenants and
- * tokens. It reads the same settings as the workers: SCIM_DATABASE, and
- * SCIM_BASE_URL for the Tenant URL it shows with a new token.
- *
- *   scimctl migrate [--sql-dir DIR]
- *   scimctl tenant add NAME
- *   scimctl tenant list
- *   scimctl token add TENANT --title TITLE [--allow CIDR]... [--expires TIME]
- *   scimctl token list [TENANT]
- *   scimctl token revoke TOKEN_ID
- *   scimctl token restrict TOKEN_ID [--allow CIDR]...
+ * scimctl.c - the administrator's tool: database migrations, tenants,
+ * tokens and the provisioning log. It reads the same settings as the
+ * workers: SCIM_DATABASE, SCIM_BASE_URL for the Tenant URL it shows with a
+ * new token, SCIM_PROVISIONING_LOG_DAYS for log prune. `scimctl --help`
+ * lists the commands, `scimctl COMMAND --help` explains one.
  *
  * A new token is printed once, alone on standard output; only its hash is
  * stored. The Tenant URL and a word on where both go are on standard error.
  * Exit status 0 on success, 1 on failure, 2 on a usage error.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "token.h"
+#include "address.h"
+#include "log.h"
 #include "settings.h"
 #include "store_admin.h"
+#include "token.h"
+#include "utf8.h"
 
 #ifndef SCIM_SQL_DIR
 #define SCIM_SQL_DIR "sql"
 #endif
 
-static int usage(void)
+#define EXIT_USAGE 2
+#define MAX_ARGS 2
+#define MAX_NETWORKS ADDRESS_MAX_NETWORKS
+
+/* An option of a command: --name, with a value when `value` names it. */
+struct option_spec {
+	const char *name;
+	const char *value;
+	const char *help;
+};
+
+struct cli;
+
+struct command {
+	const char *name;	/* "token add" */
+	const char *usage;	/* what follows the name */
+	int min_args;
+	int max_args;
+	const struct option_spec *options;
+	const char *help;
+	int (*run)(struct cli *cli);
+};
+
+/* A command line, parsed. */
+struct cli {
+	const struct command *cmd;
+	const char *args[MAX_ARGS];
+	int nargs;
+	const char *values[16];	/* by the index of the command's option */
+	bool given[16];
+	const char *networks[MAX_NETWORKS]; /* every --allow */
+	int nnetworks;
+	struct settings settings;
+	struct store *store;
+};
+
+static const struct command commands[];
+
+static int usage_error(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "scimctl COMMAND: what is wrong (see scimctl COMMAND --help)"; exit 2. */
+static int usage_error(const struct cli *cli, const char *fmt, ...)
 {
-	fprintf(stderr,
-		"usage: scimctl migrate [--sql-dir DIR]\n"
-		"       scimctl tenant add NAME\n"
-		"       scimctl tenant list\n"
-		"       scimctl token add TENANT --title TITLE [--allow CIDR]... [--expires TIME]\n"
-		"       scimctl token list [TENANT]\n"
-		"       scimctl token revoke TOKEN_ID\n"
-		"       scimctl token restrict TOKEN_ID [--allow CIDR]...\n"
-		"The database is SCIM_DATABASE (a libpq connection string); token add shows\n"
-		"SCIM_BASE_URL, the endpoint's public URL, as the Tenant URL.\n");
-	return 2;
+	va_list ap;
+
+	fprintf(stderr, "scimctl %s: ", cli->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see scimctl %s --help)\n", cli->cmd->name);
+	return EXIT_USAGE;
 }
 
-static int fail(const struct scim_error *err)
+static int fail(const struct cli *cli, const char *detail)
 {
-	fprintf(stderr, "scimctl: %s\n", err->detail);
-	return 1;
+	fprintf(stderr, "scimctl %s: %s\n", cli->cmd->name, detail);
+	return EXIT_FAILURE;
 }
+
+/* ---- help ---------------------------------------------------------------- */
+
+static void print_usage_line(FILE *out, const struct command *cmd)
+{
+	fprintf(out, "  scimctl %s%s%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage);
+}
+
+static int help_all(void)
+{
+	const struct command *cmd;
+
+	printf("scimctl - the SCIM endpoint's administration: database, tenants, tokens, log\n\n"
+	       "Usage:\n");
+	for (cmd = commands; cmd->name != NULL; cmd++)
+		print_usage_line(stdout, cmd);
+	printf("  scimctl --version\n\n"
+	       "scimctl COMMAND --help explains a command. Settings come from the environment,\n"
+	       "as for the workers: SCIM_DATABASE (a libpq connection string or URI; empty: libpq's\n"
+	       "PGHOST, PGDATABASE...), SCIM_BASE_URL (the Tenant URL shown with a new token),\n"
+	       "SCIM_PROVISIONING_LOG_DAYS (what log prune keeps), SCIM_SQL_DIR (migrations).\n"
+	       "Exit status: 0 done, 1 failed, 2 the command line is wrong.\n");
+	return EXIT_SUCCESS;
+}
+
+static int help_command(const struct command *cmd)
+{
+	const struct option_spec *opt;
+
+	printf("Usage:\n");
+	print_usage_line(stdout, cmd);
+	printf("\n%s\n", cmd->help);
+	if (cmd->options != NULL && cmd->options[0].name != NULL) {
+		printf("\nOptions:\n");
+		for (opt = cmd->options; opt->name != NULL; opt++) {
+			char spec[64];
+
+			snprintf(spec, sizeof(spec), "--%s%s%s", opt->name, opt->value ? " " : "",
+				 opt->value ? opt->value : "");
+			printf("  %-20s %s\n", spec, opt->help);
+		}
+	}
+	return EXIT_SUCCESS;
+}
+
+/* ---- the command line ------------------------------------------------------ */
+
+/* The command named by argv (two words, or one); *words how many it took. */
+static const struct command *find_command(int argc, char **argv, int *words)
+{
+	const struct command *cmd;
+	size_t len = strlen(argv[0]);
+
+	for (cmd = commands; argc > 1 && cmd->name != NULL; cmd++) {
+		if (strncmp(cmd->name, argv[0], len) == 0 && cmd->name[len] == ' ' &&
+		    strcmp(cmd->name + len + 1, argv[1]) == 0) {
+			*words = 2;
+			return cmd;
+		}
+	}
+	for (cmd = commands; cmd->name != NULL; cmd++) {
+		if (strcmp(cmd->name, argv[0]) == 0) {
+			*words = 1;
+			return cmd;
+		}
+	}
+	return NULL;
+}
+
+static bool group_exists(const char *word)
+{
+	const struct command *cmd;
+	size_t len = strlen(word);
+
+	for (cmd = commands; cmd->name != NULL; cmd++)
+		if (strncmp(cmd->name, word, len) == 0 && cmd->name[len] == ' ')
+			return true;
+	return false;
+}
+
+static int parse(struct cli *cli, int argc, char **argv)
+{
+	const struct option_spec *opt;
+	const char *arg;
+	const char *value;
+	size_t len;
+	int i;
+	int k;
+
+	for (i = 0; i < argc; i++) {
+		arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+			return -1;
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+			if (cli->nargs == cli->cmd->max_args)
+				return usage_error(cli, "unexpected argument '%s'", arg);
+			cli->args[cli->nargs++] = arg;
+			continue;
+		}
+		len = strcspn(arg + 2, "=");
+		value = arg[2 + len] == '=' ? arg + 3 + len : NULL;
+		for (k = 0, opt = cli->cmd->options; opt && opt->name; opt++, k++)
+			if (strlen(opt->name) == len && strncmp(opt->name, arg + 2, len) == 0)
+				break;
+		if (opt == NULL || opt->name == NULL)
+			return usage_error(cli, "unknown option '%s'", arg);
+		if (opt->value != NULL && value == NULL) {
+			if (i + 1 == argc)
+				return usage_error(cli, "%s needs a value", arg);
+			value = argv[++i];
+		} else if (opt->value == NULL && value != NULL) {
+			return usage_error(cli, "--%s takes no value", opt->name);
+		}
+		if (strcmp(opt->name, "allow") == 0) {
+			if (cli->nnetworks == MAX_NETWORKS)
+				return usage_error(cli, "%s", "more --allow than a token can hold");
+			cli->networks[cli->nnetworks++] = value;
+		} else if (cli->given[k]) {
+			return usage_error(cli, "--%s is given twice", opt->name);
+		}
+		cli->given[k] = true;
+		cli->values[k] = value;
+	}
+	if (cli->nargs < cli->cmd->min_args) {
+		fprintf(stderr, "scimctl %s: missing an argument; usage: scimctl %s %s\n",
+			cli->cmd->name, cli->cmd->name, cli->cmd->usage);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The value of option `name`, NULL when not given. */
+static const char *option(const struct cli *cli, const char *name)
+{
+	int k;
+
+	for (k = 0; cli->cmd->options && cli->cmd->options[k].name; k++)
+		if (strcmp(cli->cmd->options[k].name, name) == 0)
+			return cli->given[k] ? (cli->values[k] ? cli->values[k] : "") : NULL;
+	return NULL;
+}
+
+/* ---- the database ---------------------------------------------------------- */
+
+/* Connect, saying what is wrong when it fails: a connection string that
+ * cannot be read, a database that refuses, or one that cannot be reached. */
+static bool connect_store(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	const char *why;
+
+	cli->store = store_new(cli->settings.database);
+	if (cli->store == NULL)
+		abort();
+	if (store_connect(cli->store, &err))
+		return true;
+	why = store_connect_failure(cli->store);
+	if (strstr(why, "invalid") != NULL || strstr(why, "missing") != NULL ||
+	    strstr(why, "unrecognized") != NULL)
+		fprintf(stderr, "scimctl %s: SCIM_DATABASE is not a connection string libpq reads: %s\n",
+			cli->cmd->name, why);
+	else if (strstr(why, "authentication") != NULL || strstr(why, "does not exist") != NULL ||
+		 strstr(why, "pg_hba.conf") != NULL || strstr(why, "permission") != NULL)
+		fprintf(stderr, "scimctl %s: the database refused the connection (check SCIM_DATABASE): "
+			"%s\n", cli->cmd->name, why);
+	else
+		fprintf(stderr, "scimctl %s: cannot reach the database (is it running, and is "
+			"SCIM_DATABASE right?): %s\n", cli->cmd->name, why);
+	return false;
+}
+
+static int store_failed(const struct cli *cli, const struct scim_error *err)
+{
+	return fail(cli, err->detail);
+}
+
+/* ---- values ---------------------------------------------------------------- */
+
+static bool is_number(const char *text, size_t max_digits)
+{
+	size_t i;
+
+	for (i = 0; text[i] != '\0'; i++)
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+	return i > 0 && i <= max_digits;
+}
+
+static int check_token_id(const struct cli *cli, const char *text)
+{
+	if (is_number(text, 18))
+		return 0;
+	fprintf(stderr, "scimctl %s: %s: not a token id (a number, as scimctl token list shows)\n",
+		cli->cmd->name, text);
+	return EXIT_USAGE;
+}
+
+/* Each --allow one network: an address, or one with a /prefix. */
+static int check_networks(const struct cli *cli)
+{
+	struct address_networks parsed;
+	struct scim_error err = { 0 };
+	int i;
+
+	for (i = 0; i < cli->nnetworks; i++) {
+		error_clear(&err);
+		if (!address_networks_parse(cli->networks[i], &parsed, &err)) {
+			fprintf(stderr, "scimctl %s: --allow %s\n", cli->cmd->name, err.detail);
+			return EXIT_USAGE;
+		}
+		if (parsed.count != 1) {
+			fprintf(stderr, "scimctl %s: --allow %s: one network each (give --allow again "
+				"for another)\n", cli->cmd->name, cli->networks[i]);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* A time the database reads, for option `name`; 0 or an exit status. */
+static int check_time(struct cli *cli, const char *name)
+{
+	struct scim_error err = { 0 };
+	const char *text = option(cli, name);
+	bool valid;
+
+	if (text == NULL)
+		return 0;
+	if (!store_time_valid(cli->store, text, &valid, &err))
+		return store_failed(cli, &err);
+	if (valid)
+		return 0;
+	fprintf(stderr, "scimctl %s: --%s %s: not a time (e.g. 2027-01-31, \"2027-01-31 17:00\" or "
+		"\"2027-01-31 17:00+01\")\n", cli->cmd->name, name, text);
+	return EXIT_USAGE;
+}
+
+/* ---- migrate ---------------------------------------------------------------- */
 
 static char *read_file(const char *path)
 {
@@ -80,43 +360,73 @@ static int is_migration(const struct dirent *entry)
 	       strcmp(entry->d_name + len - 4, ".sql") == 0;
 }
 
+/*
+ * Where the migrations are: --sql-dir, SCIM_SQL_DIR, the sql/ of the
+ * checkout this scimctl was built in (src/scimctl, beside ../sql), or
+ * where make install put them.
+ */
+static const char *sql_dir(const struct cli *cli)
+{
+	static char found[PATH_MAX + 32];
+	char self[PATH_MAX];
+	ssize_t len;
+
+	if (option(cli, "sql-dir") != NULL)
+		return option(cli, "sql-dir");
+	if (getenv("SCIM_SQL_DIR") != NULL && getenv("SCIM_SQL_DIR")[0] != '\0')
+		return getenv("SCIM_SQL_DIR");
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len > 0) {
+		self[len] = '\0';
+		snprintf(found, sizeof(found), "%s/../sql/001_initial.sql", dirname(self));
+		if (access(found, R_OK) == 0) {
+			found[strlen(found) - strlen("/001_initial.sql")] = '\0';
+			return found;
+		}
+	}
+	return SCIM_SQL_DIR;
+}
+
 /* Apply every sql/NNN_name.sql not yet recorded in schema_migrations, in
  * order, each in its own transaction. Safe to run again, and from several
  * hosts at once (an advisory lock serialises them). */
-static int cmd_migrate(struct store *store, const char *dir)
+static int cmd_migrate(struct cli *cli)
 {
 	struct scim_error err = { 0 };
 	struct dirent **entries = NULL;
-	char path[4096];
+	const char *dir = sql_dir(cli);
+	char path[PATH_MAX + 256];
 	char *sql;
 	bool applied;
 	int count = 0;
 	int n;
 	int i;
-	int status = 1;
+	int status = EXIT_FAILURE;
 
-	if (!store_migrations_lock(store, &err))
-		return fail(&err);
 	n = scandir(dir, &entries, is_migration, alphasort);
-	if (n < 0) {
-		fprintf(stderr, "scimctl: cannot read migrations in %s\n", dir);
-		return 1;
+	if (n <= 0) {
+		fprintf(stderr, "scimctl migrate: no migrations in %s: %s (give --sql-dir DIR, or set "
+			"SCIM_SQL_DIR)\n", dir, n < 0 ? strerror(errno) : "no NNN_name.sql file");
+		free(entries);
+		return EXIT_FAILURE;
 	}
+	if (!connect_store(cli) || !store_migrations_lock(cli->store, &err))
+		goto done;
 	for (i = 0; i < n; i++) {
-		if (!store_migration_applied(store, atoi(entries[i]->d_name), &applied, &err))
+		if (!store_migration_applied(cli->store, atoi(entries[i]->d_name), &applied, &err))
 			goto done;
 		if (applied)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
 		sql = read_file(path);
 		if (sql == NULL) {
-			fprintf(stderr, "scimctl: cannot read %s\n", path);
+			fprintf(stderr, "scimctl migrate: cannot read %s: %s\n", path, strerror(errno));
 			goto done;
 		}
-		if (!store_migration_apply(store, atoi(entries[i]->d_name), entries[i]->d_name, sql,
-					   &err)) {
+		if (!store_migration_apply(cli->store, atoi(entries[i]->d_name), entries[i]->d_name,
+					   sql, &err)) {
 			free(sql);
-			fprintf(stderr, "scimctl: migration %s failed\n", entries[i]->d_name);
+			fprintf(stderr, "scimctl migrate: migration %s failed\n", entries[i]->d_name);
 			goto done;
 		}
 		free(sql);
@@ -125,42 +435,86 @@ static int cmd_migrate(struct store *store, const char *dir)
 	}
 	printf("database is up to date (%d migration%s applied now)\n", count,
 	       count == 1 ? "" : "s");
-	status = 0;
+	status = EXIT_SUCCESS;
 done:
 	if (error_is_set(&err))
-		fail(&err);
+		store_failed(cli, &err);
 	for (i = 0; i < n; i++)
 		free(entries[i]);
 	free(entries);
 	return status;
 }
 
-static int cmd_tenant(struct store *store, int argc, char **argv)
+/* ---- tenants ---------------------------------------------------------------- */
+
+static int cmd_tenant_add(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	char id[37];
+
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_tenant_add(cli->store, cli->args[0], id, &err))
+		return store_failed(cli, &err);
+	printf("%s\n", id);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_tenant_list(struct cli *cli)
 {
 	struct scim_error err = { 0 };
 	struct store_tenant_row *rows;
-	char id[37];
 	int nrows;
 	int i;
 
-	if (argc == 2 && strcmp(argv[0], "add") == 0) {
-		if (!store_tenant_add(store, argv[1], id, &err))
-			return fail(&err);
-		printf("%s\n", id);
-		return 0;
-	}
-	if (argc == 1 && strcmp(argv[0], "list") == 0) {
-		if (!store_tenant_list(store, &rows, &nrows, &err))
-			return fail(&err);
-		printf("NAME\tTENANT ID\tCREATED\tUSERS\tGROUPS\n");
-		for (i = 0; i < nrows; i++)
-			printf("%s\t%s\t%s\t%lld\t%lld\n", rows[i].name, rows[i].id, rows[i].created,
-			       rows[i].users, rows[i].groups);
-		free(rows);
-		return 0;
-	}
-	return usage();
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_tenant_list(cli->store, &rows, &nrows, &err))
+		return store_failed(cli, &err);
+	printf("NAME\tTENANT ID\tCREATED\tUSERS\tGROUPS\n");
+	for (i = 0; i < nrows; i++)
+		printf("%s\t%s\t%s\t%lld\t%lld\n", rows[i].name, rows[i].id, rows[i].created,
+		       rows[i].users, rows[i].groups);
+	free(rows);
+	return EXIT_SUCCESS;
 }
+
+static int cmd_tenant_rename(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_tenant_rename(cli->store, cli->args[0], cli->args[1], &err))
+		return store_failed(cli, &err);
+	printf("renamed tenant \"%s\" to \"%s\"\n", cli->args[0], cli->args[1]);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_tenant_delete(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	struct store_tenant_counts counts;
+
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_tenant_counts(cli->store, cli->args[0], &counts, &err))
+		return store_failed(cli, &err);
+	if (option(cli, "yes") == NULL) {
+		fprintf(stderr, "scimctl tenant delete: this removes tenant \"%s\" with %lld users, "
+			"%lld groups, %lld tokens and %lld rows of its provisioning log; run it again "
+			"with --yes to do it\n", cli->args[0], counts.users, counts.groups,
+			counts.tokens, counts.log_rows);
+		return EXIT_FAILURE;
+	}
+	if (!store_tenant_delete(cli->store, cli->args[0], &err))
+		return store_failed(cli, &err);
+	printf("deleted tenant \"%s\": %lld users, %lld groups, %lld tokens, %lld log rows\n",
+	       cli->args[0], counts.users, counts.groups, counts.tokens, counts.log_rows);
+	return EXIT_SUCCESS;
+}
+
+/* ---- tokens ----------------------------------------------------------------- */
 
 /* What the administrator pastes beside the token: the workers' public URL. */
 static void print_tenant_url(const char *base_url)
@@ -172,110 +526,65 @@ static void print_tenant_url(const char *base_url)
 			"set SCIM_BASE_URL to it, as for the workers, and it is shown here.\n");
 }
 
-/*
- * The options of token add and token restrict (argv[0] is the tenant or the
- * token): into `spec`, whose networks have room for argc, a little under
- * 4 KiB in all. 0, or the exit status of a usage error.
- */
-#define ALLOW_BYTES 4094
-static int token_options(int argc, char **argv, struct store_token_spec *spec,
-			 const char **networks)
+static void print_new_token(const struct cli *cli, const char *token, long long token_id,
+			    const char *tenant, const char *title)
 {
-	size_t bytes = 0;
-	int i;
+	print_tenant_url(cli->settings.base_url);
+	fprintf(stderr, "Token %lld for tenant \"%s\" (%s). It is shown only now: copy it into\n"
+		"the identity provider's Secret Token field.\n", token_id, tenant, title);
+	printf("%s\n", token);
+}
 
-	memset(spec, 0, sizeof(*spec));
-	spec->networks = networks;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--title") == 0 && i + 1 < argc) {
-			spec->title = argv[++i];
-		} else if (strcmp(argv[i], "--expires") == 0 && i + 1 < argc) {
-			spec->expires = argv[++i];
-		} else if (strcmp(argv[i], "--allow") == 0 && i + 1 < argc) {
-			/* One network each: the store refuses what it would
-			 * read as several. */
-			if (strpbrk(argv[i + 1], ",\"{}") != NULL) {
-				fprintf(stderr, "scimctl: --allow takes one network, e.g. 192.0.2.0/24\n");
-				return 2;
-			}
-			networks[spec->nnetworks++] = argv[++i];
-			bytes += strlen(argv[i]) + 1;
-			if (bytes >= ALLOW_BYTES)
-				return usage();
-		} else {
-			return usage();
-		}
-	}
+/* The database reached, --expires checked, and a new token with its hash;
+ * 0 or an exit status. */
+static int new_token(struct cli *cli, char token[TOKEN_LENGTH + 1], uint8_t hash[32])
+{
+	int status;
+
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if ((status = check_time(cli, "expires")) != 0)
+		return status;
+	if (!token_generate(token, hash))
+		return fail(cli, "no randomness available");
 	return 0;
 }
 
-static const char **networks_room(int argc)
-{
-	const char **networks = calloc((size_t)argc, sizeof(*networks));
-
-	if (networks == NULL)
-		abort();
-	return networks;
-}
-
-static int token_add(struct store *store, const struct settings *settings, int argc,
-		     char **argv)
+static int cmd_token_add(struct cli *cli)
 {
 	struct scim_error err = { 0 };
-	struct store_token_spec spec;
+	struct store_token_spec spec = { 0 };
 	char token[TOKEN_LENGTH + 1];
 	uint8_t hash[32];
-	const char **networks = networks_room(argc);
 	long long token_id;
 	int status;
 
-	status = token_options(argc, argv, &spec, networks);
-	if (status == 0 && (spec.title == NULL))
-		status = usage();
-	if (status != 0)
-		goto done;
-	status = 1;
-	if (!token_generate(token, hash)) {
-		fprintf(stderr, "scimctl: no randomness available\n");
-		goto done;
-	}
-	if (!store_token_add(store, argv[0], &spec, hash, &token_id, &err)) {
-		fail(&err);
-		goto done;
-	}
-	print_tenant_url(settings->base_url);
-	fprintf(stderr, "Token %lld for tenant \"%s\" (%s). It is shown only now: copy it into\n"
-		"the identity provider's Secret Token field.\n", token_id, argv[0], spec.title);
-	printf("%s\n", token);
-	status = 0;
-done:
-	free(networks);
-	return status;
+	spec.title = option(cli, "title");
+	spec.expires = option(cli, "expires");
+	spec.networks = cli->networks;
+	spec.nnetworks = cli->nnetworks;
+	if (spec.title == NULL || spec.title[0] == '\0')
+		return usage_error(cli, "%s", "--title TITLE is required: what the administrator "
+				   "calls this provider, e.g. \"Entra production\"");
+	if ((status = check_networks(cli)) != 0 || (status = new_token(cli, token, hash)) != 0)
+		return status;
+	if (!store_token_add(cli->store, cli->args[0], &spec, hash, &token_id, &err))
+		return store_failed(cli, &err);
+	print_new_token(cli, token, token_id, cli->args[0], spec.title);
+	return EXIT_SUCCESS;
 }
 
-static int token_restrict(struct store *store, int argc, char **argv)
+static int cmd_token_list(struct cli *cli)
 {
 	struct scim_error err = { 0 };
-	struct store_token_spec spec;
-	const char **networks = networks_room(argc);
-	int status;
-
-	status = token_options(argc, argv, &spec, networks);
-	if (status == 0 && (spec.title != NULL || spec.expires != NULL))
-		status = usage();
-	if (status == 0 && !store_token_restrict(store, argv[0], networks, spec.nnetworks, &err))
-		status = fail(&err);
-	if (status == 0)
-		printf("token %s is allowed from %s\n", argv[0],
-		       spec.nnetworks > 0 ? "the networks given" : "any address");
-	free(networks);
-	return status;
-}
-
-static void print_tokens(const struct store_token_row *rows, int nrows)
-{
+	struct store_token_row *rows;
+	int nrows;
 	int i;
 
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_token_list(cli->store, cli->nargs ? cli->args[0] : NULL, &rows, &nrows, &err))
+		return store_failed(cli, &err);
 	printf("ID\tTENANT\tTITLE\tCREATED\tLAST USED\tALLOWED FROM\tEXPIRES\tSTATUS\n");
 	for (i = 0; i < nrows; i++)
 		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rows[i].id, rows[i].tenant,
@@ -283,66 +592,326 @@ static void print_tokens(const struct store_token_row *rows, int nrows)
 		       rows[i].last_used ? rows[i].last_used : "never",
 		       rows[i].networks ? rows[i].networks : "any",
 		       rows[i].expires ? rows[i].expires : "never", rows[i].status);
+	free(rows);
+	return EXIT_SUCCESS;
 }
 
-static int cmd_token(struct store *store, const struct settings *settings, int argc,
-		     char **argv)
+static int cmd_token_revoke(struct cli *cli)
 {
 	struct scim_error err = { 0 };
-	struct store_token_row *rows;
-	int nrows;
+	int status = check_token_id(cli, cli->args[0]);
 
-	if (argc >= 2 && strcmp(argv[0], "add") == 0)
-		return token_add(store, settings, argc - 1, argv + 1);
-	if ((argc == 1 || argc == 2) && strcmp(argv[0], "list") == 0) {
-		if (!store_token_list(store, argc == 2 ? argv[1] : NULL, &rows, &nrows, &err))
-			return fail(&err);
-		print_tokens(rows, nrows);
-		free(rows);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[0], "revoke") == 0) {
-		if (!store_token_revoke(store, argv[1], &err))
-			return fail(&err);
-		printf("revoked token %s\n", argv[1]);
-		return 0;
-	}
-	if (argc >= 2 && strcmp(argv[0], "restrict") == 0)
-		return token_restrict(store, argc - 1, argv + 1);
-	return usage();
+	if (status != 0)
+		return status;
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_token_revoke(cli->store, cli->args[0], &err))
+		return store_failed(cli, &err);
+	printf("revoked token %s\n", cli->args[0]);
+	return EXIT_SUCCESS;
 }
+
+static int cmd_token_restrict(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	int status = check_token_id(cli, cli->args[0]);
+
+	if (status == 0)
+		status = check_networks(cli);
+	if (status != 0)
+		return status;
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_token_restrict(cli->store, cli->args[0], cli->networks, cli->nnetworks, &err))
+		return store_failed(cli, &err);
+	printf("token %s is allowed from %s\n", cli->args[0],
+	       cli->nnetworks > 0 ? "the networks given" : "any address");
+	return EXIT_SUCCESS;
+}
+
+static int cmd_token_rotate(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	struct store_token_rotated rotated;
+	char token[TOKEN_LENGTH + 1];
+	uint8_t hash[32];
+	int status = check_token_id(cli, cli->args[0]);
+
+	if (status != 0 || (status = new_token(cli, token, hash)) != 0)
+		return status;
+	if (!store_token_rotate(cli->store, cli->args[0], option(cli, "expires"), hash, &rotated,
+				&err))
+		return store_failed(cli, &err);
+	print_new_token(cli, token, rotated.token_id, rotated.tenant, rotated.title);
+	fprintf(stderr, "Token %s keeps working until you revoke it: scimctl token revoke %s\n",
+		cli->args[0], cli->args[0]);
+	return EXIT_SUCCESS;
+}
+
+/* ---- the provisioning log ---------------------------------------------------- */
+
+static const char *const actions[] = {
+	"created", "replaced", "modified", "disabled", "enabled", "unchanged", "deleted",
+	"failed", "read", "refused", NULL
+};
+
+/* A value of the log for a terminal: text from the identity providers may
+ * hold anything. */
+static void print_field(const json_t *row, const char *key, const char *sep)
+{
+	const json_t *v = json_object_get(row, key);
+	char *text;
+
+	if (json_is_string(v))
+		text = strdup(json_string_value(v));
+	else if (json_is_integer(v))
+		text = json_dumps(v, JSON_ENCODE_ANY);
+	else
+		text = strdup("-");
+	if (text == NULL)
+		abort();
+	utf8_sanitize(text);
+	text[strcspn(text, "\t")] = '\0';
+	printf("%s%s", text[0] ? text : "-", sep);
+	free(text);
+}
+
+/* What changed, in one column: the attributes, and a group's members. */
+static void print_changes(const json_t *row)
+{
+	const json_t *names = json_object_get(row, "attributes");
+	const json_t *name;
+	long long added = json_integer_value(json_object_get(row, "members_added"));
+	long long removed = json_integer_value(json_object_get(row, "members_removed"));
+	size_t i;
+	bool any = false;
+
+	json_array_foreach(names, i, name) {
+		if (strcmp(json_string_value(name), "members") == 0)
+			continue;
+		printf("%s%s", any ? "," : "", json_string_value(name));
+		any = true;
+	}
+	if (added > 0 || removed > 0) {
+		printf("%smembers +%lld -%lld", any ? "," : "", added, removed);
+		any = true;
+	}
+	printf("%s\t", any ? "" : "-");
+}
+
+static int cmd_log(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	struct store_log_filter f = { 0 };
+	const char *limit = option(cli, "limit");
+	const json_t *row;
+	json_t *rows;
+	char *json;
+	size_t i;
+	int status;
+
+	f.tenant = option(cli, "tenant");
+	f.provider = option(cli, "provider");
+	f.resource = option(cli, "resource");
+	f.action = option(cli, "action");
+	f.status = option(cli, "status");
+	f.failed = option(cli, "failed") != NULL;
+	f.since = option(cli, "since");
+	f.until = option(cli, "until");
+	f.limit = 50;
+	if (f.provider != NULL && (status = check_token_id(cli, f.provider)) != 0)
+		return status;
+	if (f.status != NULL && (!is_number(f.status, 3) || atoi(f.status) < 100))
+		return usage_error(cli, "--status %s: not an HTTP status (e.g. 409)", f.status);
+	if (limit != NULL && (!is_number(limit, 6) || atoi(limit) == 0))
+		return usage_error(cli, "--limit %s: not a number of rows from 1 to 999999", limit);
+	if (limit != NULL)
+		f.limit = atoi(limit);
+	if (f.action != NULL) {
+		for (i = 0; actions[i] != NULL && strcmp(actions[i], f.action) != 0; i++)
+			;
+		if (actions[i] == NULL)
+			return usage_error(cli, "--action %s: not an action (created, replaced, modified, "
+					   "disabled, enabled, unchanged, deleted, failed, read, refused)",
+					   f.action);
+	}
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if ((status = check_time(cli, "since")) != 0 || (status = check_time(cli, "until")) != 0)
+		return status;
+	json = store_log_query(cli->store, &f, &err);
+	if (json == NULL)
+		return store_failed(cli, &err);
+	if (option(cli, "json") != NULL) {
+		printf("%s\n", json);
+		free(json);
+		return EXIT_SUCCESS;
+	}
+	rows = json_loads(json, 0, NULL);
+	free(json);
+	printf("TIME\tTENANT\tPROVIDER\tACTION\tTYPE\tRESOURCE\tCHANGED\tSTATUS\tDETAIL\tREQUEST\n");
+	json_array_foreach(rows, i, row) {
+		print_field(row, "at", "\t");
+		print_field(row, "tenant", "\t");
+		print_field(row, "provider", "\t");
+		print_field(row, "action", "\t");
+		print_field(row, "resource_type", "\t");
+		print_field(row, json_is_string(json_object_get(row, "resource_name")) ?
+			    "resource_name" : "resource_id", "\t");
+		print_changes(row);
+		print_field(row, "status", "\t");
+		print_field(row, "detail", "\t");
+		print_field(row, "request_id", "\n");
+	}
+	json_decref(rows);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_log_prune(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	const char *days_text = option(cli, "days");
+	int days = cli->settings.log_days;
+	long long removed;
+
+	if (days_text != NULL && (!is_number(days_text, 5) || atoi(days_text) == 0))
+		return usage_error(cli, "--days %s: not a number of days from 1 to 99999", days_text);
+	if (days_text != NULL)
+		days = atoi(days_text);
+	if (!connect_store(cli))
+		return EXIT_FAILURE;
+	if (!store_log_prune(cli->store, days, &removed, &err))
+		return store_failed(cli, &err);
+	printf("removed %lld rows older than %d days\n", removed, days);
+	return EXIT_SUCCESS;
+}
+
+/* ---- the commands ------------------------------------------------------------- */
+
+static const struct option_spec migrate_options[] = {
+	{ "sql-dir", "DIR", "the migrations (default: SCIM_SQL_DIR, the checkout's sql/, "
+	  "or where make install put them)" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec tenant_delete_options[] = {
+	{ "yes", NULL, "delete it: without, the command only says what it would remove" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec token_add_options[] = {
+	{ "title", "TITLE", "what you call the provider, e.g. \"Entra production\" (required)" },
+	{ "allow", "CIDR", "accept the token only from this network (again for more)" },
+	{ "expires", "TIME", "when the token stops working (default: never)" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec token_restrict_options[] = {
+	{ "allow", "CIDR", "a network the token is accepted from (again for more; none: any)" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec token_rotate_options[] = {
+	{ "expires", "TIME", "when the new token stops working (default: as the old one)" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec log_options[] = {
+	{ "tenant", "NAME", "this tenant's rows" },
+	{ "provider", "TOKEN_ID", "what this token did" },
+	{ "resource", "ID|NAME", "one user or group: its id, userName or displayName" },
+	{ "action", "ACTION", "created, replaced, modified, disabled, enabled, unchanged, "
+	  "deleted, failed, read or refused" },
+	{ "status", "N", "answered with this HTTP status" },
+	{ "failed", NULL, "the failed requests only (status 400 and above)" },
+	{ "since", "TIME", "from this time on" },
+	{ "until", "TIME", "before this time" },
+	{ "limit", "N", "at most N rows (default 50)" },
+	{ "json", NULL, "a JSON array of the rows, every column, for scripts" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec log_prune_options[] = {
+	{ "days", "N", "keep N days (default: SCIM_PROVISIONING_LOG_DAYS, 90)" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct command commands[] = {
+	{ "migrate", "[--sql-dir DIR]", 0, 0, migrate_options,
+	  "Apply the migrations of sql/ that the database lacks, each in a transaction of its\n"
+	  "own. Safe to run again, and from several hosts at once.", cmd_migrate },
+	{ "tenant add", "NAME", 1, 1, NULL,
+	  "Add a tenant (one identity provider's directory); prints its id.", cmd_tenant_add },
+	{ "tenant list", "", 0, 0, NULL,
+	  "The tenants, with their numbers of users and groups.", cmd_tenant_list },
+	{ "tenant rename", "NAME NEW_NAME", 2, 2, NULL,
+	  "Rename a tenant. Its tokens keep working.", cmd_tenant_rename },
+	{ "tenant delete", "NAME [--yes]", 1, 1, tenant_delete_options,
+	  "Delete a tenant with its users, groups, tokens and provisioning log. Without --yes\n"
+	  "it only says what it would remove.", cmd_tenant_delete },
+	{ "token add", "TENANT --title TITLE [--allow CIDR]... [--expires TIME]", 1, 1,
+	  token_add_options,
+	  "Issue a token (Entra's \"Secret Token\") for a provider of the tenant. It is shown\n"
+	  "once, on standard output; the Tenant URL goes beside it (SCIM_BASE_URL).",
+	  cmd_token_add },
+	{ "token list", "[TENANT]", 0, 1, NULL,
+	  "The tokens, of one tenant or all: title, last use, networks, expiry, status.",
+	  cmd_token_list },
+	{ "token revoke", "TOKEN_ID", 1, 1, NULL,
+	  "Refuse the token from its next request on, in every worker.", cmd_token_revoke },
+	{ "token restrict", "TOKEN_ID [--allow CIDR]...", 1, 1, token_restrict_options,
+	  "Accept the token only from these networks; without --allow, from anywhere.",
+	  cmd_token_restrict },
+	{ "token rotate", "TOKEN_ID [--expires TIME]", 1, 1, token_rotate_options,
+	  "Issue a new token for the same provider (tenant, title, networks); the old one\n"
+	  "keeps working until you revoke it, so the identity provider can be switched over.",
+	  cmd_token_rotate },
+	{ "log", "[--tenant NAME] [--provider TOKEN_ID] [--resource ID|NAME] [--action ACTION]\n"
+	  "              [--status N | --failed] [--since TIME] [--until TIME] [--limit N] [--json]",
+	  0, 0, log_options,
+	  "What the identity providers did, newest first: one row per write (each Bulk\n"
+	  "operation its own), failed ones included, naming the attributes changed but never\n"
+	  "their values. --resource shows one user's or group's history.", cmd_log },
+	{ "log prune", "[--days N]", 0, 0, log_prune_options,
+	  "Remove the rows of the provisioning log older than N days, a batch at a time:\n"
+	  "the workers' writes never wait for it. Run it daily, e.g. from cron.", cmd_log_prune },
+	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
+};
 
 int main(int argc, char **argv)
 {
-	struct settings settings;
+	struct cli cli = { 0 };
 	struct scim_error err = { 0 };
-	struct store *store;
-	const char *sql_dir = getenv("SCIM_SQL_DIR");
+	int words;
 	int status;
 
 	if (argc < 2)
-		return usage();
-	settings_load(&settings);
-	store = store_new(settings.database);
-	if (store == NULL || !store_connect(store, &err)) {
-		store_free(store);
-		return fail(&err);
+		return help_all(), EXIT_USAGE;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0)
+		return help_all();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("scimctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return EXIT_SUCCESS;
 	}
-	if (strcmp(argv[1], "migrate") == 0) {
-		if (argc == 4 && strcmp(argv[2], "--sql-dir") == 0) {
-			sql_dir = argv[3];
-		} else if (argc != 2) {
-			store_free(store);
-			return usage();
-		}
-		status = cmd_migrate(store, sql_dir ? sql_dir : SCIM_SQL_DIR);
-	} else if (strcmp(argv[1], "tenant") == 0 && argc >= 3) {
-		status = cmd_tenant(store, argc - 2, argv + 2);
-	} else if (strcmp(argv[1], "token") == 0 && argc >= 3) {
-		status = cmd_token(store, &settings, argc - 2, argv + 2);
-	} else {
-		status = usage();
+	cli.cmd = find_command(argc - 1, argv + 1, &words);
+	if (cli.cmd == NULL) {
+		if (argc == 2 && group_exists(argv[1]))
+			fprintf(stderr, "scimctl %s: which? (see scimctl --help)\n", argv[1]);
+		else if (argc > 2 && group_exists(argv[1]) && argv[2][0] != '-')
+			fprintf(stderr, "scimctl: unknown command '%s %s' (see scimctl --help)\n",
+				argv[1], argv[2]);
+		else
+			fprintf(stderr, "scimctl: unknown command '%s' (see scimctl --help)\n", argv[1]);
+		return EXIT_USAGE;
 	}
-	store_free(store);
+	status = parse(&cli, argc - 1 - words, argv + 1 + words);
+	if (status < 0)
+		return help_command(cli.cmd);
+	if (status != 0)
+		return status;
+	if (!settings_load(&cli.settings, &err)) {
+		fprintf(stderr, "scimctl: %s\n", err.detail);
+		return EXIT_FAILURE;
+	}
+	/* The store's own lines are for the workers' log; here only when
+	 * SCIM_LOG_LEVEL asks for them. */
+	log_set_threshold(getenv("SCIM_LOG_LEVEL") != NULL ? cli.settings.log_level : LOG_OFF);
+	status = cli.cmd->run(&cli);
+	store_free(cli.store);
 	return status;
 }

@@ -67,8 +67,12 @@ static bool all_digits(const char *text, size_t len, size_t max)
 	return true;
 }
 
+/* Why a network was refused. */
+enum network_fault { NETWORK_OK, NETWORK_MALFORMED, NETWORK_HOST_BITS };
+
 /* One network of `len` bytes: an address without a zone, "/prefix" optional. */
-static bool network_parse(const char *text, size_t len, struct address_network *out)
+static enum network_fault network_parse(const char *text, size_t len,
+					struct address_network *out)
 {
 	const char *slash = memchr(text, '/', len);
 	size_t address_len = slash != NULL ? (size_t)(slash - text) : len;
@@ -77,20 +81,20 @@ static bool network_parse(const char *text, size_t len, struct address_network *
 
 	if (memchr(text, '%', address_len) != NULL ||
 	    !address_parse(text, address_len, &out->base))
-		return false;
+		return NETWORK_MALFORMED;
 	bits = address_bits(&out->base);
 	out->prefix = bits;
 	if (slash != NULL) {
 		if (!all_digits(slash + 1, len - address_len - 1, 3))
-			return false;
+			return NETWORK_MALFORMED;
 		out->prefix = (unsigned)strtoul(slash + 1, NULL, 10);
 		if (out->prefix > bits)
-			return false;
+			return NETWORK_MALFORMED;
 	}
 	for (i = 0; i < bits / 8; i++)
 		if (out->base.bytes[i] & ~prefix_mask(out->prefix, i))
-			return false;
-	return true;
+			return NETWORK_HOST_BITS;
+	return NETWORK_OK;
 }
 
 bool address_networks_parse(const char *text, struct address_networks *out,
@@ -111,12 +115,17 @@ bool address_networks_parse(const char *text, struct address_networks *out,
 			return error_set(err, 500, NULL, "more than %d networks",
 					 ADDRESS_MAX_NETWORKS);
 		}
-		if (!network_parse(p, len, &out->list[out->count])) {
+		switch (network_parse(p, len, &out->list[out->count])) {
+		case NETWORK_OK:
+			break;
+		case NETWORK_HOST_BITS:
 			out->count = 0;
-			return error_set(err, 500, NULL,
-					 "\"%.*s\" is not a network: an address, optionally with a"
-					 " /prefix and no bit set beyond it, e.g. 10.0.0.0/8",
-					 (int)(len < 64 ? len : 64), p);
+			return error_set(err, 500, NULL, "%.*s: host bits set (a network has no bit set "
+					 "beyond its prefix, e.g. 10.0.0.0/8)", (int)(len < 64 ? len : 64), p);
+		default:
+			out->count = 0;
+			return error_set(err, 500, NULL, "%.*s: not an address or network (e.g. "
+					 "20.0.0.0/8 or 2001:db8::/32)", (int)(len < 64 ? len : 64), p);
 		}
 		out->count++;
 		p += len;

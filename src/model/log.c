@@ -11,18 +11,9 @@
 /* Set once at start, before any request. */
 static enum log_level log_threshold = LOG_INFO;
 
-void log_init(void)
+void log_set_threshold(enum log_level level)
 {
-	const char *level = getenv("SCIM_LOG_LEVEL");
-
-	if (level == NULL)
-		return;
-	if (strcmp(level, "error") == 0)
-		log_threshold = LOG_ERROR;
-	else if (strcmp(level, "warning") == 0)
-		log_threshold = LOG_WARNING;
-	else if (strcmp(level, "debug") == 0)
-		log_threshold = LOG_DEBUG;
+	log_threshold = level;
 }
 
 void log_context_set(struct log_context *lc, const char *request_id, const char *tenant)

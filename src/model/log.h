@@ -8,7 +8,7 @@
 #ifndef SCIM_LOG_H
 #define SCIM_LOG_H
 
-enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+enum log_level { LOG_OFF = -1, LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 /* What a request's lines start with; empty members are left out. */
 struct log_context {
@@ -16,8 +16,9 @@ struct log_context {
 	char tenant[64];
 };
 
-/* Read SCIM_LOG_LEVEL once. */
-void log_init(void);
+/* Lines above `level` are dropped (LOG_OFF: every line); set once, at
+ * start (the setting SCIM_LOG_LEVEL). */
+void log_set_threshold(enum log_level level);
 
 /* Fill `lc`; NULL leaves a member empty. */
 void log_context_set(struct log_context *lc, const char *request_id, const char *tenant);

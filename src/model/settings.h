@@ -33,6 +33,8 @@
 #include <stddef.h>
 
 #include "address.h"
+#include "error.h"
+#include "log.h"
 
 struct settings {
 	const char *database;  /* borrowed from the environment; never NULL */
@@ -43,12 +45,13 @@ struct settings {
 	int token_cache_seconds;
 	bool log_reads;        /* SCIM_PROVISIONING_LOG=all */
 	int log_days;          /* SCIM_PROVISIONING_LOG_DAYS */
-	struct address_networks trusted_proxies; /* none when unset or invalid */
+	struct address_networks trusted_proxies; /* none when unset */
+	enum log_level log_level;
 };
 
-/* Fill `s` from the environment, with defaults for what is unset or
- * invalid. Trusted proxies that cannot be read are logged as an error, and
- * none is trusted. */
-void settings_load(struct settings *s);
+/* Fill `s` from the environment, with defaults for what is unset. False
+ * when a setting has a value it does not accept: err says which, the
+ * value and what is accepted, and the program should not start. */
+bool settings_load(struct settings *s, struct scim_error *err);
 
 #endif

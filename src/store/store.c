@@ -98,6 +98,7 @@ struct store {
 		char address[64];
 		struct tenant tenant;
 	} verify;
+	char connect_failure[256]; /* libpq's message, when connecting failed */
 	struct token_cache_entry tokens[TOKEN_CACHE_SIZE];
 	unsigned next_token;  /* the entry to replace when none is free */
 	bool prepared[STORE_MAX_STATEMENTS + 1];
@@ -155,6 +156,11 @@ static void forget_connection(struct store *store)
 	}
 }
 
+const char *store_connect_failure(const struct store *store)
+{
+	return store->connect_failure;
+}
+
 void store_set_log(struct store *store, const struct log_context *log)
 {
 	store->log = log;
@@ -198,8 +204,11 @@ static bool open_connection(struct store *store, enum log_level level)
 	 * or URI, and overrides the defaults before it. */
 	store->conn = PQconnectdbParams(keywords, values, 1);
 	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
-		log_msg(store->log, level, "database connection failed: %s",
-			store->conn ? PQerrorMessage(store->conn) : "out of memory");
+		snprintf(store->connect_failure, sizeof(store->connect_failure), "%s",
+			 store->conn ? PQerrorMessage(store->conn) : "out of memory");
+		/* libpq ends its message with a newline. */
+		store->connect_failure[strcspn(store->connect_failure, "\n")] = '\0';
+		log_msg(store->log, level, "database connection failed: %s", store->connect_failure);
 		forget_connection(store);
 		return false;
 	}

@@ -60,6 +60,8 @@ void store_set_token_cache(struct store *store, int seconds);
 
 /* Connect if needed; 503 when the database cannot be reached. */
 bool store_connect(struct store *store, struct scim_error *err);
+/* Why the last attempt to connect failed: libpq's message (first line). */
+const char *store_connect_failure(const struct store *store);
 
 /*
  * One transaction per writing request. Rollback never fails visibly. A

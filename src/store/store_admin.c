@@ -31,6 +31,20 @@ static struct store_statement migration_record = { .sql =
 static struct store_statement tenant_add = { .sql =
 	"INSERT INTO tenants (name) VALUES ($1) RETURNING tenant_id"
 };
+static struct store_statement tenant_rename = { .sql =
+	"UPDATE tenants SET name = $2 WHERE name = $1 RETURNING tenant_id"
+};
+static struct store_statement tenant_counts = { .sql =
+	"SELECT t.tenant_id,"
+	" (SELECT count(*) FROM users u WHERE u.tenant_id = t.tenant_id),"
+	" (SELECT count(*) FROM groups g WHERE g.tenant_id = t.tenant_id),"
+	" (SELECT count(*) FROM tokens k WHERE k.tenant_id = t.tenant_id),"
+	" (SELECT count(*) FROM provisioning_log l WHERE l.tenant_id = t.tenant_id)"
+	" FROM tenants t WHERE t.name = $1"
+};
+static struct store_statement tenant_delete = { .sql =
+	"DELETE FROM tenants WHERE name = $1"
+};
 static struct store_statement tenant_list = { .sql =
 	"SELECT t.name, t.tenant_id, to_char(t.created, 'YYYY-MM-DD HH24:MI'),"
 	" (SELECT count(*) FROM users u WHERE u.tenant_id = t.tenant_id),"
@@ -51,6 +65,41 @@ static struct store_statement token_list = { .sql =
 	" to_char(k.expires, 'YYYY-MM-DD HH24:MI')"
 	" FROM tokens k JOIN tenants n USING (tenant_id)"
 	" WHERE $1::text IS NULL OR n.name = $1 ORDER BY k.token_id"
+};
+static struct store_statement token_rotate = { .sql =
+	"INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks, expires)"
+	" SELECT k.tenant_id, k.title, $2::bytea, k.allowed_networks,"
+	" CASE WHEN $3::text IS NULL THEN k.expires ELSE $3::timestamptz END"
+	" FROM tokens k WHERE k.token_id = $1::bigint AND k.revoked IS NULL"
+	" RETURNING token_id, title, (SELECT name FROM tenants n WHERE n.tenant_id = tokens.tenant_id)"
+};
+static struct store_statement time_check = { .sql =
+	"SELECT $1::timestamptz"
+};
+static struct store_statement log_query = { .sql =
+	"SELECT coalesce(json_agg(r ORDER BY r.log_id DESC), '[]') FROM ("
+	" SELECT o.log_id, to_char(o.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at,"
+	" o.tenant, o.provider, o.token_id, o.action, o.resource_type, o.resource_id,"
+	" o.resource_name, o.attributes, o.members_added, o.members_removed, o.status,"
+	" o.scim_type, o.detail, o.method, o.client_address, o.request_id"
+	" FROM provisioning_log_overview o"
+	" WHERE ($1::text IS NULL OR o.tenant = $1)"
+	" AND ($2::bigint IS NULL OR o.token_id = $2)"
+	" AND ($3::text IS NULL OR o.resource_id::text = lower($3)"
+	" OR lower(o.resource_name) = lower($3))"
+	" AND ($4::text IS NULL OR o.action = $4)"
+	" AND ($5::integer IS NULL OR o.status = $5)"
+	" AND (NOT $6::boolean OR o.status >= 400)"
+	" AND ($7::timestamptz IS NULL OR o.at >= $7)"
+	" AND ($8::timestamptz IS NULL OR o.at < $8)"
+	" ORDER BY o.log_id DESC LIMIT $9) r"
+};
+/* A batch at a time, each its own transaction: writers never wait. */
+#define PRUNE_BATCH "10000"
+static struct store_statement log_prune = { .sql =
+	"DELETE FROM provisioning_log WHERE ctid = ANY (ARRAY("
+	" SELECT ctid FROM provisioning_log"
+	" WHERE at < now() - make_interval(days => $1::integer) LIMIT " PRUNE_BATCH "))"
 };
 static struct store_statement token_revoke = { .sql =
 	"UPDATE tokens SET revoked = now() WHERE token_id = $1::bigint"
@@ -165,6 +214,10 @@ bool store_tenant_add(struct store *store, const char *name, char id[37],
 	const char *params[1] = { name };
 	PGresult *res = store_exec(store, &tenant_add, 1, params, err);
 
+	if (res == NULL && err->status == 409) {
+		error_clear(err);
+		return error_set(err, 409, NULL, "tenant \"%s\" already exists", name);
+	}
 	if (res == NULL)
 		return false;
 	snprintf(id, 37, "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
@@ -307,4 +360,137 @@ bool store_token_restrict(struct store *store, const char *token_id,
 	ok = change_token(store, &token_restrict, 2, params, err);
 	free(literal);
 	return ok;
+}
+
+bool store_tenant_rename(struct store *store, const char *name, const char *new_name,
+			 struct scim_error *err)
+{
+	const char *params[2] = { name, new_name };
+	PGresult *res = store_exec(store, &tenant_rename, 2, params, err);
+	bool found;
+
+	if (res == NULL && err->status == 409) {
+		error_clear(err);
+		return error_set(err, 409, NULL, "tenant \"%s\" already exists", new_name);
+	}
+	if (res == NULL)
+		return false;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found)
+		return error_set(err, 404, NULL, "no tenant named \"%s\"", name);
+	return true;
+}
+
+bool store_tenant_counts(struct store *store, const char *name,
+			 struct store_tenant_counts *out, struct scim_error *err)
+{
+	const char *params[1] = { name };
+	PGresult *res = store_exec(store, &tenant_counts, 1, params, err);
+
+	if (res == NULL)
+		return false;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return error_set(err, 404, NULL, "no tenant named \"%s\"", name);
+	}
+	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
+	out->users = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	out->groups = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	out->tokens = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	out->log_rows = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+bool store_tenant_delete(struct store *store, const char *name, struct scim_error *err)
+{
+	const char *params[1] = { name };
+	PGresult *res = store_exec(store, &tenant_delete, 1, params, err);
+	bool found;
+
+	if (res == NULL)
+		return false;
+	found = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (!found)
+		return error_set(err, 404, NULL, "no tenant named \"%s\"", name);
+	return true;
+}
+
+bool store_token_rotate(struct store *store, const char *token_id, const char *expires,
+			const uint8_t hash[32], struct store_token_rotated *out,
+			struct scim_error *err)
+{
+	char hex[STORE_HASH_TEXT_SIZE];
+	const char *params[3] = { token_id, hex, expires };
+	PGresult *res;
+
+	store_hash_text(hash, hex);
+	res = store_exec(store, &token_rotate, 3, params, err);
+	if (res == NULL)
+		return false;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return error_set(err, 404, NULL, "no valid token %s", token_id);
+	}
+	out->token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(out->title, sizeof(out->title), "%s", PQgetvalue(res, 0, 1));
+	snprintf(out->tenant, sizeof(out->tenant), "%s", PQgetvalue(res, 0, 2));
+	PQclear(res);
+	return true;
+}
+
+bool store_time_valid(struct store *store, const char *text, bool *valid, struct scim_error *err)
+{
+	const char *params[1] = { text };
+	PGresult *res = store_exec(store, &time_check, 1, params, err);
+
+	*valid = res != NULL;
+	PQclear(res);
+	if (res == NULL && err->status == 400) {
+		error_clear(err);
+		return true;
+	}
+	return res != NULL;
+}
+
+char *store_log_query(struct store *store, const struct store_log_filter *f,
+		      struct scim_error *err)
+{
+	char limit[16];
+	const char *params[9] = { f->tenant, f->provider, f->resource, f->action, f->status,
+				  f->failed ? "true" : "false", f->since, f->until, limit };
+	PGresult *res;
+	char *json;
+
+	snprintf(limit, sizeof(limit), "%d", f->limit);
+	res = store_exec(store, &log_query, 9, params, err);
+	if (res == NULL)
+		return NULL;
+	json = strdup(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "[]");
+	PQclear(res);
+	if (json == NULL)
+		abort();
+	return json;
+}
+
+bool store_log_prune(struct store *store, int days, long long *removed, struct scim_error *err)
+{
+	char text[16];
+	const char *params[1] = { text };
+	PGresult *res;
+	long long n;
+
+	snprintf(text, sizeof(text), "%d", days);
+	*removed = 0;
+	do {
+		res = store_exec(store, &log_prune, 1, params, err);
+		if (res == NULL)
+			return false;
+		n = strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+		*removed += n;
+	} while (n > 0);
+	return true;
 }

@@ -181,8 +181,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	setenv("SCIM_LOG_LEVEL", "error", 1);
-	log_init();
+	log_set_threshold(LOG_ERROR);
 	return 0;
 }
 

@@ -151,8 +151,7 @@ int main(void)
 {
 	size_t i;
 
-	setenv("SCIM_LOG_LEVEL", "error", 1);
-	log_init();
+	log_set_threshold(LOG_ERROR);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	return unit_finish("bulk");

@@ -195,19 +195,19 @@ static const struct networks_case networks_cases[] = {
 	{ "192.0.2.7", 1, NULL },
 	{ "0.0.0.0/0", 1, NULL },
 	{ "10.0.0.0/8, 192.0.2.7 2001:db8::/32,,fe80::/10\n", 4, NULL },
-	{ "10.0.0.1/8", 0, "\"10.0.0.1/8\" is not a network" },
-	{ "10.0.0.0/8, 10.0.0.1/8", 0, "\"10.0.0.1/8\"" },
-	{ "10.0.0.0/33", 0, "\"10.0.0.0/33\"" },
-	{ "10.0.0.0/", 0, "\"10.0.0.0/\"" },
-	{ "10.0.0.0/8x", 0, "\"10.0.0.0/8x\"" },
-	{ "10.0.0.0/-8", 0, "\"10.0.0.0/-8\"" },
-	{ "10.0.0.0/0008", 0, "\"10.0.0.0/0008\"" },
-	{ "10.0.0/8", 0, "\"10.0.0/8\"" },
-	{ "proxy.example.com", 0, "\"proxy.example.com\"" },
-	{ "2001:db8::/129", 0, "\"2001:db8::/129\"" },
-	{ "2001:db8::1/64", 0, "\"2001:db8::1/64\"" },
-	{ "fe80::1%eth0", 0, "\"fe80::1%eth0\"" },
-	{ "10.0.0.0/8;192.0.2.0/24", 0, "\"10.0.0.0/8;192.0.2.0/24\"" },
+	{ "10.0.0.1/8", 0, "10.0.0.1/8: host bits set" },
+	{ "10.0.0.0/8, 10.0.0.1/8", 0, "10.0.0.1/8: host bits set" },
+	{ "10.0.0.0/33", 0, "10.0.0.0/33: not an address or network" },
+	{ "10.0.0.0/", 0, "10.0.0.0/: not an address or network" },
+	{ "10.0.0.0/8x", 0, "10.0.0.0/8x: not an address or network" },
+	{ "10.0.0.0/-8", 0, "10.0.0.0/-8: not an address or network" },
+	{ "10.0.0.0/0008", 0, "10.0.0.0/0008: not an address or network" },
+	{ "10.0.0/8", 0, "10.0.0/8: not an address or network" },
+	{ "proxy.example.com", 0, "proxy.example.com: not an address or network" },
+	{ "2001:db8::/129", 0, "2001:db8::/129: not an address or network" },
+	{ "2001:db8::1/64", 0, "2001:db8::1/64: host bits set" },
+	{ "fe80::1%eth0", 0, "fe80::1%eth0: not an address or network" },
+	{ "10.0.0.0/8;192.0.2.0/24", 0, "10.0.0.0/8;192.0.2.0/24: not an address or network" },
 };
 
 static void test_networks(void)
@@ -261,40 +261,88 @@ static void test_networks(void)
 	}
 }
 
-/* SCIM_TRUSTED_PROXIES as the worker reads it: a malformed value trusts nobody. */
+/* SCIM_TRUSTED_PROXIES as the worker reads it: a malformed value stops it. */
 static void test_trusted_proxies_setting(void)
 {
+	struct scim_error err = { 0 };
 	struct settings s;
 
 	unsetenv("SCIM_TRUSTED_PROXIES");
-	settings_load(&s);
-	unit_check(s.trusted_proxies.count == 0, "setting unset", "%zu networks",
-		   s.trusted_proxies.count);
+	unit_check(settings_load(&s, &err) && s.trusted_proxies.count == 0, "setting unset",
+		   "%zu networks", s.trusted_proxies.count);
 	setenv("SCIM_TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32", 1);
-	settings_load(&s);
-	unit_check(s.trusted_proxies.count == 2, "setting with two networks", "%zu networks",
-		   s.trusted_proxies.count);
-	printf("(an error line about SCIM_TRUSTED_PROXIES is expected next)\n");
-	fflush(stdout);
+	unit_check(settings_load(&s, &err) && s.trusted_proxies.count == 2,
+		   "setting with two networks", "%zu networks", s.trusted_proxies.count);
 	setenv("SCIM_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/800", 1);
-	settings_load(&s);
-	unit_check(s.trusted_proxies.count == 0, "malformed setting", "%zu networks",
-		   s.trusted_proxies.count);
+	unit_check(!settings_load(&s, &err) &&
+		   strcmp(err.detail, "SCIM_TRUSTED_PROXIES: 10.0.0.0/800: not an address or network "
+			  "(e.g. 20.0.0.0/8 or 2001:db8::/32)") == 0,
+		   "malformed setting", "%s", err.detail);
 	unsetenv("SCIM_TRUSTED_PROXIES");
 }
 
 /* SCIM_BASE_URL, the workers' URL and the Tenant URL scimctl shows. */
 static void test_base_url_setting(void)
 {
+	struct scim_error err = { 0 };
 	struct settings s;
 
 	setenv("SCIM_BASE_URL", "https://scim.example.com/scim/v2//", 1);
-	settings_load(&s);
+	settings_load(&s, &err);
 	unit_check(strcmp(s.base_url, "https://scim.example.com/scim/v2") == 0,
 		   "base URL without trailing slashes", "got \"%s\"", s.base_url);
 	unsetenv("SCIM_BASE_URL");
-	settings_load(&s);
+	settings_load(&s, &err);
 	unit_check(strcmp(s.base_url, "") == 0, "base URL unset", "got \"%s\"", s.base_url);
+}
+
+/* Every setting is read strictly: a value it does not take is named with
+ * what it takes, never replaced by a default. */
+struct setting_case {
+	const char *name;
+	const char *value;
+	const char *error; /* NULL: accepted */
+};
+
+static const struct setting_case setting_cases[] = {
+	{ "SCIM_MAX_BODY", "8MB", "SCIM_MAX_BODY=8MB: not a number of bytes from 1024 to 268435456" },
+	{ "SCIM_MAX_BODY", "1023", "SCIM_MAX_BODY=1023: not a number of bytes from 1024 to 268435456" },
+	{ "SCIM_MAX_BODY", " 2048", "SCIM_MAX_BODY= 2048: not a number of bytes from 1024 to 268435456" },
+	{ "SCIM_MAX_BODY", "2048", NULL },
+	{ "SCIM_MAX_RESULTS", "0", "SCIM_MAX_RESULTS=0: not a number of resources from 1 to 100000" },
+	{ "SCIM_TOKEN_CACHE_SECONDS", "-1",
+	  "SCIM_TOKEN_CACHE_SECONDS=-1: not a number of seconds from 0 to 3600" },
+	{ "SCIM_TOKEN_CACHE_SECONDS", "0", NULL },
+	{ "SCIM_LOG_LEVEL", "verbose", "SCIM_LOG_LEVEL=verbose: not one of error, warning, info, debug" },
+	{ "SCIM_LOG_LEVEL", "Debug", NULL },
+	{ "SCIM_PROVISIONING_LOG", "reads", "SCIM_PROVISIONING_LOG=reads: not one of writes, all" },
+	{ "SCIM_PROVISIONING_LOG", "all", NULL },
+	{ "SCIM_PROVISIONING_LOG_DAYS", "0",
+	  "SCIM_PROVISIONING_LOG_DAYS=0: not a number of days from 1 to 36500" },
+	{ "SCIM_BASE_URL", "scim.example.com",
+	  "SCIM_BASE_URL=scim.example.com: not an http:// or https:// URL" },
+};
+
+static void test_settings_strict(void)
+{
+	struct scim_error err;
+	struct settings s;
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < sizeof(setting_cases) / sizeof(setting_cases[0]); i++) {
+		const struct setting_case *c = &setting_cases[i];
+
+		error_clear(&err);
+		setenv(c->name, c->value, 1);
+		ok = settings_load(&s, &err);
+		unsetenv(c->name);
+		if (c->error == NULL)
+			unit_check(ok, c->name, "%s refused: %s", c->value, err.detail);
+		else
+			unit_check(!ok && strncmp(err.detail, c->error, strlen(c->error)) == 0, c->name,
+				   "%s: got \"%s\"", c->value, ok ? "(accepted)" : err.detail);
+	}
 }
 
 /* ---- lookups ---- */
@@ -1103,6 +1151,7 @@ int main(void)
 	test_networks();
 	test_trusted_proxies_setting();
 	test_base_url_setting();
+	test_settings_strict();
 	test_find();
 	test_resolve();
 	test_split();
