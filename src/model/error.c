@@ -10,6 +10,7 @@ void error_clear(struct scim_error *err)
 	err->status = 0;
 	err->scim_type = NULL;
 	err->detail[0] = '\0';
+	err->why = NULL;
 }
 
 bool error_is_set(const struct scim_error *err)

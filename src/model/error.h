@@ -34,6 +34,8 @@ struct scim_error {
 	int status;            /* 0 while no error is set */
 	const char *scim_type; /* static string or NULL */
 	char detail[512];
+	const char *why;       /* for the log line only, never sent: why a
+				  token was refused (a static string) */
 };
 
 /* Reset to "no error". */

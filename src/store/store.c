@@ -24,10 +24,11 @@ static struct store_statement token_authenticate = { .sql =
 	" t.last_used IS NULL OR t.last_used < now() - interval '1 minute',"
 	" t.allowed_networks IS NULL OR coalesce($2::inet <<= ANY (t.allowed_networks), false),"
 	" floor(extract(epoch FROM t.expires - now())),"
-	" (SELECT version FROM token_epoch)"
+	" (SELECT version FROM token_epoch), t.title,"
+	" CASE WHEN t.revoked IS NOT NULL THEN 'revoked'"
+	" WHEN t.expires <= now() THEN 'expired' END"
 	" FROM tokens t JOIN tenants n USING (tenant_id)"
-	" WHERE t.token_hash = $1::bytea AND t.revoked IS NULL"
-	" AND (t.expires IS NULL OR t.expires > now())"
+	" WHERE t.token_hash = $1::bytea"
 };
 static struct store_statement token_touch = { .sql =
 	"UPDATE tokens SET last_used = now() WHERE token_id = $1"
@@ -295,6 +296,35 @@ static PGresult *check_result(struct store *store, PGresult *res, struct scim_er
 	return NULL;
 }
 
+static void log_statement(const struct store *store, const char *name,
+			  const struct timespec *start, const PGresult *res)
+{
+	struct log_line line;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	log_line_start(&line, store->log, LOG_DEBUG);
+	log_line_add(&line, "statement", "%s", name);
+	log_line_add(&line, "ms", "%.2f", (double)(now.tv_sec - start->tv_sec) * 1e3 +
+		     (double)(now.tv_nsec - start->tv_nsec) / 1e6);
+	if (res != NULL)
+		log_line_add(&line, "rows", "%d", PQntuples(res));
+	else
+		log_line_add(&line, "failed", "yes");
+	log_line_end(&line);
+}
+
+/* At debug level, what a prepared statement's name stands for. */
+static void log_prepared(const struct store *store, const char *name, const char *sql)
+{
+	struct log_line line;
+
+	log_line_start(&line, store->log, LOG_DEBUG);
+	log_line_add(&line, "prepared", "%s", name);
+	log_line_add(&line, "sql", "%.300s", sql);
+	log_line_end(&line);
+}
+
 /* Prepare `stmt` on this connection if needed; its name goes to `name`. */
 static bool ensure_prepared(struct store *store, struct store_statement *stmt, char name[16],
 			    struct scim_error *err)
@@ -312,6 +342,7 @@ static bool ensure_prepared(struct store *store, struct store_statement *stmt, c
 	res = check_result(store, PQprepare(store->conn, name, stmt->sql, 0, NULL), err);
 	if (res == NULL)
 		return false;
+	log_prepared(store, name, stmt->sql);
 	PQclear(res);
 	store->prepared[stmt->slot] = true;
 	return true;
@@ -326,6 +357,7 @@ static void read_xact_id(struct store *store, const PGresult *res)
 }
 
 static bool token_recheck(struct store *store, struct scim_error *err);
+
 static bool commit_result(struct store *store, PGresult *res, struct scim_error *err);
 
 /* Did the token check fail because tokens changed since the request's
@@ -496,14 +528,24 @@ static PGresult *exec_with_ahead(struct store *store, const char *name, int npar
 	return res;
 }
 
-/* Execute prepared statement `name`, after what must go ahead of it. */
+/* Execute prepared statement `name`, after what must go ahead of it. At
+ * debug level, a line says which statement ran and how long it took. */
 static PGresult *exec_prepared(struct store *store, const char *name, int nparams,
 			       const char *const *params, struct scim_error *err)
 {
+	struct timespec start;
+	PGresult *res;
+
+	if (log_enabled(LOG_DEBUG))
+		clock_gettime(CLOCK_MONOTONIC, &start);
 	if (store->begin_pending || store->verify.pending)
-		return exec_with_ahead(store, name, nparams, params, NULL, err);
-	return check_result(store, PQexecPrepared(store->conn, name, nparams, params,
-						  NULL, NULL, 0), err);
+		res = exec_with_ahead(store, name, nparams, params, NULL, err);
+	else
+		res = check_result(store, PQexecPrepared(store->conn, name, nparams, params,
+							 NULL, NULL, 0), err);
+	if (log_enabled(LOG_DEBUG))
+		log_statement(store, name, &start, res);
+	return res;
 }
 
 static PGresult *exec_statement_once(struct store *store, struct store_statement *stmt,
@@ -550,6 +592,7 @@ static const char *cached_statement(struct store *store, const struct sql_query 
 	res = check_result(store, PQprepare(store->conn, slot->name, q->text, 0, NULL), err);
 	if (res == NULL)
 		return NULL;
+	log_prepared(store, slot->name, q->text);
 	PQclear(res);
 	slot->text = strdup(q->text);
 	if (slot->text == NULL)
@@ -1079,21 +1122,33 @@ static bool token_check(struct store *store, const uint8_t hash[32], const char 
 	res = store_exec(store, &token_authenticate, 2, params, err);
 	if (res == NULL)
 		return false;
+	/* One answer for every refusal, so that a stolen token learns
+	 * nothing; the log line says why (err->why). */
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return error_set(err, 401, NULL, "the bearer token is not valid");
+		error_set(err, 401, NULL, "the bearer token is not valid");
+		err->why = "unknown token";
+		return false;
+	}
+	if (!PQgetisnull(res, 0, 8)) {
+		err->why = strcmp(PQgetvalue(res, 0, 8), "revoked") == 0 ? "revoked" : "expired";
+		log_msg(store->log, LOG_WARNING, "token %s refused: %s", PQgetvalue(res, 0, 2), err->why);
+		PQclear(res);
+		error_set(err, 401, NULL, "the bearer token is not valid");
+		return false;
 	}
 	if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
 		log_msg(store->log, LOG_WARNING, "token %s refused from %s by its IP restriction",
 			PQgetvalue(res, 0, 2), client_address ? client_address : "an unknown address");
 		PQclear(res);
-		/* The same answer as for an unknown token: a stolen token must not
-		 * learn that it is valid elsewhere. */
-		return error_set(err, 401, NULL, "the bearer token is not valid");
+		error_set(err, 401, NULL, "the bearer token is not valid");
+		err->why = "address not allowed";
+		return false;
 	}
 	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
 	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
 	out->token_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	snprintf(out->title, sizeof(out->title), "%s", PQgetvalue(res, 0, 7));
 	stale = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	/* Kept no longer than the token's expiry. */
 	keep = store->token_cache_seconds;

@@ -37,6 +37,7 @@ struct tenant {
 	char id[37];
 	char name[128];
 	long long token_id;
+	char title[128]; /* the token's: the provider, as the administrator named it */
 };
 
 /* A store that connects with `conninfo` on first use. */

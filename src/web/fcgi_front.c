@@ -152,14 +152,32 @@ static char *build_base_url(const struct channel *ch, const struct settings *set
 	return strdup(url);
 }
 
+/*
+ * The request's id: the client's X-Request-Id when it is a sane token (1 to
+ * 36 letters, digits, '-', '_' or '.'), so that both sides of a ticket
+ * quote the same id; otherwise 16 random hex digits. malloc'd.
+ */
+static char *request_id(const char *sent)
+{
+	uint64_t id;
+	char text[24];
+	size_t len = sent != NULL ? strlen(sent) : 0;
+
+	if (len > 0 && len <= 36 && strspn(sent, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789-_.") == len)
+		return strdup(sent);
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = ((uint64_t)rand() << 32) ^ (uint64_t)rand();
+	snprintf(text, sizeof(text), "%016llx", (unsigned long long)id);
+	return strdup(text);
+}
+
 static void read_request(const struct channel *ch, struct http_request *req,
 			 const struct settings *settings)
 {
 	const char *path = channel_param(ch, "PATH_INFO");
 	char address[ADDRESS_TEXT_SIZE];
 	const char *client;
-	uint32_t id;
-	char text[16];
 
 	req->method = channel_dup(ch, "REQUEST_METHOD");
 	if (req->method == NULL)
@@ -174,10 +192,7 @@ static void read_request(const struct channel *ch, struct http_request *req,
 				channel_param(ch, "HTTP_X_FORWARDED_FOR"),
 				&settings->trusted_proxies, address);
 	req->client_address = client != NULL ? strdup(client) : NULL;
-	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
-		id = (uint32_t)rand();
-	snprintf(text, sizeof(text), "%08x", id);
-	req->request_id = strdup(text);
+	req->request_id = request_id(channel_param(ch, "HTTP_X_REQUEST_ID"));
 	if (req->method == NULL || req->path == NULL || req->base_url == NULL ||
 	    req->request_id == NULL || (client != NULL && req->client_address == NULL))
 		abort();
@@ -239,6 +254,8 @@ static int write_response(const struct channel *ch, const struct log_context *lo
 	if (resp->authenticate)
 		n += snprintf(head + n, sizeof(head) - (size_t)n,
 			      "WWW-Authenticate: Bearer realm=\"SCIM\"\r\n");
+	/* For a support ticket to quote. */
+	n += snprintf(head + n, sizeof(head) - (size_t)n, "X-Request-Id: %s\r\n", log->request_id);
 	if (resp->body != NULL) {
 		body = json_dumps(resp->body, JSON_COMPACT);
 		if (body == NULL)
@@ -316,7 +333,7 @@ static bool serve_one(const struct channel *ch, struct store *store,
 	struct http_response resp = { 0 };
 	struct log_context log;
 	struct timespec start;
-	char outcome[96];
+	struct log_line line;
 	size_t cut_after;
 	int status;
 
@@ -326,14 +343,22 @@ static bool serve_one(const struct channel *ch, struct store *store,
 	store_set_log(store, &log);
 	router_dispatch(&req, &resp, store, settings, &log);
 	status = write_response(ch, &log, &resp, &cut_after);
+	/* The request's line: who asked what, the answer, and why an error. */
+	log_line_start(&line, &log, status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO);
+	log_line_add(&line, "client", "%s", req.client_address ? req.client_address : "unknown");
+	log_line_add(&line, "method", "%s", req.method);
+	log_line_add(&line, "path", "%s", req.path);
+	log_line_add(&line, "status", "%d", status);
+	log_line_add(&line, "ms", "%.1f", elapsed_ms(&start));
 	if (cut_after > 0)
-		snprintf(outcome, sizeof(outcome),
-			 "response cut short after %zu bytes: connection aborted", cut_after);
-	else
-		snprintf(outcome, sizeof(outcome), "%d", status);
-	log_msg(&log, status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO,
-		"%s %s -> %s (%.1f ms) from %s", req.method, req.path, outcome, elapsed_ms(&start),
-		req.client_address != NULL ? req.client_address : "an unknown address");
+		log_line_add(&line, "cut_after", "%zu", cut_after);
+	if (status >= 400 && resp.error.scim_type != NULL)
+		log_line_add(&line, "scim_type", "%s", resp.error.scim_type);
+	if (status >= 400 && resp.error.detail[0] != '\0')
+		log_line_add(&line, "detail", "%s", resp.error.detail);
+	if (status == 401 && resp.error.why != NULL)
+		log_line_add(&line, "reason", "%s", resp.error.why);
+	log_line_end(&line);
 	store_set_log(store, NULL);
 	http_response_clear(&resp);
 	http_request_clear(&req);

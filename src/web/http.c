@@ -95,6 +95,7 @@ void http_response_error(struct http_response *resp, const struct scim_error *er
 	memset(&resp->stream, 0, sizeof(resp->stream));
 	resp->status = err->status ? err->status : 500;
 	resp->body = error_to_json(err);
+	resp->error = *err;
 	resp->authenticate = resp->status == 401;
 }
 

@@ -68,6 +68,7 @@ struct http_response {
 	char *location;         /* owned; Location header or NULL */
 	char etag[32];          /* ETag header or "" */
 	bool authenticate;      /* send WWW-Authenticate: Bearer */
+	struct scim_error error; /* an error answer's, for the log line */
 	struct http_stream stream; /* produce is NULL when nothing is streamed */
 };
 

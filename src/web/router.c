@@ -309,6 +309,7 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 			return;
 		}
 		log_context_set(log, req->request_id, ctx.tenant.name);
+		log_context_set_provider(log, ctx.tenant.token_id, ctx.tenant.title);
 	}
 	run_route(route, &ctx);
 }

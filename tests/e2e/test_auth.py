@@ -244,8 +244,12 @@ def test_ip_restriction_behind_a_trusted_proxy(ctx):
     # The operator sees who was refused: the client, not the proxy.
     assert log_lines_with("refused from 198.51.100.1 by its IP restriction"), \
         "expected a log line naming 198.51.100.1 as the refused client"
-    assert log_lines_with("GET /Users -> 401 (") and log_lines_with("ms) from 127.0.0.2"), \
+    assert log_lines_with('client=127.0.0.2 method=GET path=/Users status=401'), \
         "expected the request log lines to name the client address"
+    assert log_lines_with('client=198.51.100.1 method=GET path=/Users status=401 ms='), \
+        "expected the refused client named"
+    assert [line for line in log_lines_with('client=198.51.100.1 method=GET path=/Users status=401')
+            if 'reason="address not allowed"' in line], "a 401's line says why"
 
 
 def test_token_add_shows_the_tenant_url(ctx):

@@ -997,5 +997,5 @@ def test_members_that_cannot_be_read_give_an_error_not_a_broken_200(ctx):
         expect_error(r, 500)
     finally:
         ctx.psql("GRANT SELECT ON group_members TO CURRENT_USER")
-    assert log_lines_with("GET /Groups/%s -> 500" % gid), "the log names the status sent"
+    assert log_lines_with("method=GET path=/Groups/%s status=500" % gid), "the log names the status sent"
     assert members_of(c, gid) == [uid]

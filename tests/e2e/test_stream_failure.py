@@ -121,6 +121,6 @@ def test_members_that_stop_midway_give_an_error(ctx):
     assert not (r.status == 200 and r.json is None), \
         "a 200 whose body is not JSON (%d bytes, ending %r)" % (len(r.body), r.body[-40:])
     expect_error(r, 503)
-    assert log_lines_with("GET /Groups/%s -> 503" % gid), "the log names the status sent"
+    assert log_lines_with("method=GET path=/Groups/%s status=503" % gid), "the log names the status sent"
     again = expect_status(_get(c, "/Groups/" + gid), 200, "the next request, on a new connection")
     assert len(again.json["members"]) == MEMBERS

@@ -24,7 +24,7 @@ is not the whole JSON yet ends as if complete; a group's stream that fails
 after its 200 was sent must fail visibly, as an aborted transfer); service
 resumes without restarting a worker: the seconds from the promotion (or
 restart) to the first success and until every worker served again, read
-from the workers' log lines (FILE: scim[PID] ... -> STATUS), and every
+from the workers' log lines (FILE: ... pid=PID ... status=STATUS), and every
 request after that succeeds. Ends with "SUITE: N passed, N failed".
 Python 3 standard library only.
 """
@@ -62,8 +62,9 @@ PATCHES = 3
 # Seconds each client waits between its requests: four writers and three
 # readers send some 200 requests a second.
 PAUSE = 0.02
-# Log line of one request: scim[PID] info req=ID tenant=T: GET /Users -> 200 (...
-LOG_LINE = re.compile(r"scim\[(\d+)\] \w+ req=\w+ [^:]*: [A-Z]+ \S+ -> (\d{3}) ")
+# Log line of one request: time=... level=info pid=PID req=ID ... method=GET
+# path=/Users status=200 ms=...
+LOG_LINE = re.compile(r" pid=(\d+) req=\S+ .* method=[A-Z]+ path=\S+ status=(\d{3}) ")
 # What a worker learned of a transaction whose COMMIT lost its connection.
 COMMIT_OUTCOME_LINE = re.compile(r"transaction \d+ (was committed|was rolled back)(?! at COMMIT)"
                                  r"|what became of transaction \d+ is unknown")
