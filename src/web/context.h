@@ -29,6 +29,12 @@ struct request_context;
 typedef void (*run_operation_fn)(const struct request_context *parent,
 				 const struct http_request *req, struct http_response *resp);
 
+/* An operation of a bulk request that failed without running (a bulkId it
+ * refers to failed, or it cannot be read): its row of the provisioning
+ * log, as run_operation_fn writes one for those that run. May be NULL. */
+typedef void (*log_operation_fn)(const struct request_context *parent, const char *method,
+				 const char *path, const struct scim_error *err);
+
 struct request_context {
 	const struct http_request *req;
 	struct http_response *resp;
@@ -39,6 +45,7 @@ struct request_context {
 	struct tenant tenant;      /* set for routes that need a tenant */
 	const char *resource_id;   /* the {id} segment of the path, or NULL */
 	run_operation_fn run_operation;
+	log_operation_fn log_operation;
 	struct scim_error err;     /* set by a handler that fails */
 	/* A write's row of the provisioning log: the router fills in who and
 	 * what was asked, the handler what it did, before its last statement

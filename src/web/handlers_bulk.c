@@ -282,6 +282,8 @@ op_fail(struct bulk *b, struct bulk_op *op, int status, const char *scim_type,
 	error_clear(&err);
 	error_set(&err, status, scim_type, "Operations[%td]: %s", op - b->ops, detail);
 	body = error_to_json(&err);
+	if (b->ctx->log_operation != NULL)
+		b->ctx->log_operation(b->ctx, op->method, op->path ? op->path : "", &err);
 	op->id[0] = '\0';
 	op_finish(b, op, status, NULL, NULL, body);
 	json_decref(body);

@@ -242,6 +242,31 @@ static void run_route(const struct route *route, struct request_context *ctx)
 	store_log_entry_clear(&ctx->audit);
 }
 
+/* A bulk operation that failed without running (log_operation_fn). */
+static void log_operation(const struct request_context *parent, const char *method,
+			  const char *path, const struct scim_error *err)
+{
+	struct http_request req = *parent->req;
+	struct http_response resp = { 0 };
+	struct request_context ctx = {
+		.req = &req, .resp = &resp, .store = parent->store, .settings = parent->settings,
+		.log = parent->log, .tenant = parent->tenant, .err = *err,
+	};
+	char collection[64];
+	const char *id = NULL;
+
+	req.method = (char *)method;
+	req.path = (char *)path;
+	if (!split_path(path, collection, sizeof(collection), &id))
+		collection[0] = '\0';
+	audit_begin(&ctx, collection[0] ? collection : NULL);
+	if (id != NULL && strcspn(id, "/") < sizeof(ctx.audit.resource_id) &&
+	    resource_id_valid(id))
+		snprintf(ctx.audit.resource_id, sizeof(ctx.audit.resource_id), "%.36s", id);
+	audit_write(&ctx);
+	store_log_entry_clear(&ctx.audit);
+}
+
 /*
  * One operation of a bulk request (run_operation_fn): routed like a request
  * of its own. Only the routes that write take part (POST, PUT, PATCH,
@@ -253,6 +278,7 @@ static void run_operation(const struct request_context *parent, const struct htt
 	struct request_context ctx = {
 		.req = req, .resp = resp, .store = parent->store, .settings = parent->settings,
 		.log = parent->log, .tenant = parent->tenant, .run_operation = run_operation,
+		.log_operation = log_operation,
 	};
 	const struct route *route;
 	char id[256];
@@ -277,7 +303,7 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 {
 	struct request_context ctx = {
 		.req = req, .resp = resp, .store = store, .settings = settings, .log = log,
-		.run_operation = run_operation,
+		.run_operation = run_operation, .log_operation = log_operation,
 	};
 	const struct route *route;
 	char id[256];

@@ -150,18 +150,24 @@ def test_bulk_operations_are_logged_one_by_one(ctx):
     r = expect_status(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA], "Operations": [
         {"method": "POST", "path": "/Users", "bulkId": "a", "data": first},
         {"method": "POST", "path": "/Users", "bulkId": "b", "data": second},
-        {"method": "POST", "path": "/Users", "bulkId": "c", "data": first}]}), 200)
-    assert [op["status"] for op in r.json["Operations"]] == ["201", "201", "409"], r.json
+        {"method": "POST", "path": "/Users", "bulkId": "c", "data": first},
+        {"method": "PATCH", "path": "/Users/bulkId:c", "data": {
+            "schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "active", "value": False}]}}]}),
+        200)
+    assert [op["status"] for op in r.json["Operations"]] == ["201", "201", "409", "409"], r.json
     expect_error(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA]}), 400)
     rows = _log(ctx, c)
-    assert [(r["resource_type"], r["action"], r["status"], r["resource_name"]) for r in rows] == [
-        ("User", "created", 201, first["userName"]),
-        ("User", "created", 201, second["userName"]),
-        ("User", "failed", 409, None),
-        ("Bulk", "failed", 400, None),
+    assert [(r["method"], r["resource_type"], r["action"], r["status"], r["resource_name"])
+            for r in rows] == [
+        ("POST", "User", "created", 201, first["userName"]),
+        ("POST", "User", "created", 201, second["userName"]),
+        ("POST", "User", "failed", 409, None),
+        ("PATCH", "User", "failed", 409, None),
+        ("POST", "Bulk", "failed", 400, None),
     ], rows
-    assert len({r["request_id"] for r in rows[:3]}) == 1, "the operations share their request's id"
-    assert rows[3]["request_id"] != rows[0]["request_id"], rows
+    assert "was not created" in rows[3]["detail"], rows[3]
+    assert len({r["request_id"] for r in rows[:4]}) == 1, "the operations share their request's id"
+    assert rows[4]["request_id"] != rows[0]["request_id"], rows
 
 
 def test_reads_are_not_logged_by_default(ctx):
