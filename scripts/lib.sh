@@ -550,7 +550,7 @@ EOF
 	# The worker's settings that are set here; libpq's PG* variables stand
 	# for a SCIM_DATABASE longer than mod_fcgid passes on.
 	for name in SCIM_DATABASE SCIM_LOG_LEVEL SCIM_MAX_BODY SCIM_MAX_RESULTS SCIM_TRUSTED_PROXIES \
-		SCIM_TOKEN_CACHE_SECONDS \
+		SCIM_TOKEN_CACHE_SECONDS SCIM_PROVISIONING_LOG \
 		PGHOST PGPORT PGDATABASE PGUSER PGTARGETSESSIONATTRS; do
 		value=${!name:-}
 		[[ -n $value ]] || continue

@@ -152,6 +152,7 @@ extern struct store_statement store_log_insert;
 struct store_log_params {
 	const char *values[STORE_LOG_PARAMS];
 	char text[4][24];
+	char names[4096]; /* the attributes, as a PostgreSQL array literal */
 };
 void store_log_params(const struct store_log_entry *entry, struct store_log_params *out);
 

@@ -2,6 +2,7 @@
  * and sql/010_provisioning_log.sql. */
 #include "store.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,12 +13,51 @@ struct store_statement store_log_insert = { .sql =
 	" resource_type, resource_id, resource_name, action, members_added, members_removed, status,"
 	" scim_type, detail, attributes)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-	" ARRAY(SELECT jsonb_array_elements_text($15::jsonb)))"
+	" coalesce($15::text[], '{}'))"
 };
 
 static const char *text_or_null(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/*
+ * The names of a JSON array as a PostgreSQL array literal, {"a","b"}, in
+ * `out` (NULL when there are none, or they do not fit: the row goes without
+ * them rather than not at all).
+ */
+static const char *names_literal(const char *json, char *out, size_t size)
+{
+	json_t *names = json != NULL ? json_loads(json, 0, NULL) : NULL;
+	const json_t *name;
+	const char *p;
+	size_t used = 0;
+	size_t i;
+
+	if (!json_is_array(names) || json_array_size(names) == 0) {
+		json_decref(names);
+		return NULL;
+	}
+	out[used++] = '{';
+	json_array_foreach(names, i, name) {
+		if (used + 2 * json_string_length(name) + 4 >= size) {
+			json_decref(names);
+			return NULL;
+		}
+		if (i > 0)
+			out[used++] = ',';
+		out[used++] = '"';
+		for (p = json_string_value(name); p != NULL && *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				out[used++] = '\\';
+			out[used++] = *p;
+		}
+		out[used++] = '"';
+	}
+	out[used++] = '}';
+	out[used] = '\0';
+	json_decref(names);
+	return out;
 }
 
 void store_log_params(const struct store_log_entry *e, struct store_log_params *out)
@@ -42,7 +82,7 @@ void store_log_params(const struct store_log_entry *e, struct store_log_params *
 	v[11] = out->text[3];
 	v[12] = text_or_null(e->scim_type);
 	v[13] = text_or_null(e->detail);
-	v[14] = text_or_null(e->attributes);
+	v[14] = names_literal(e->attributes, out->names, sizeof(out->names));
 }
 
 void store_log_entry_clear(struct store_log_entry *entry)
