@@ -91,6 +91,23 @@ SELECT l.log_id,
 COMMENT ON VIEW provisioning_log_overview IS 'The provisioning log with the tenant''s name and the provider''s title in plain columns.';
 COMMENT ON COLUMN provisioning_log_overview.tenant IS 'Name of the tenant; NULL for a refused authentication of no tenant.';
 COMMENT ON COLUMN provisioning_log_overview.provider IS 'Title of the token used (scimctl token add --title), e.g. "Entra production".';
+COMMENT ON COLUMN provisioning_log_overview.log_id IS 'Order of the rows: a larger log_id was written later.';
+COMMENT ON COLUMN provisioning_log_overview.at IS 'When the request''s transaction began.';
+COMMENT ON COLUMN provisioning_log_overview.action IS 'created, replaced, modified, disabled, enabled, unchanged, deleted, failed, read or refused.';
+COMMENT ON COLUMN provisioning_log_overview.resource_type IS 'User, Group or Bulk.';
+COMMENT ON COLUMN provisioning_log_overview.resource_name IS 'userName or displayName of the resource, as the write left it.';
+COMMENT ON COLUMN provisioning_log_overview.attributes IS 'Names of the attributes changed, never their values.';
+COMMENT ON COLUMN provisioning_log_overview.members_added IS 'Members a group write added.';
+COMMENT ON COLUMN provisioning_log_overview.members_removed IS 'Members a group write removed.';
+COMMENT ON COLUMN provisioning_log_overview.status IS 'HTTP status of the answer.';
+COMMENT ON COLUMN provisioning_log_overview.scim_type IS 'scimType of an error answer.';
+COMMENT ON COLUMN provisioning_log_overview.detail IS 'Why an error answer was one.';
+COMMENT ON COLUMN provisioning_log_overview.method IS 'HTTP method of the request or Bulk operation.';
+COMMENT ON COLUMN provisioning_log_overview.resource_id IS 'The SCIM id of the resource.';
+COMMENT ON COLUMN provisioning_log_overview.client_address IS 'The client''s address.';
+COMMENT ON COLUMN provisioning_log_overview.request_id IS 'The request''s id (X-Request-Id).';
+COMMENT ON COLUMN provisioning_log_overview.token_id IS 'The token used (tokens.token_id).';
+COMMENT ON COLUMN provisioning_log_overview.tenant_id IS 'The tenant''s id.';
 
 CREATE FUNCTION tenants_log_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -211,3 +211,25 @@ def test_log_prune_removes_old_rows_only(ctx):
     assert rc == 0, err
     assert [r["request_id"] for r in _log_json(ctx, "--tenant", c.tenant)] != [], "today's rows stay"
     assert "recent" not in [r["request_id"] for r in _log_json(ctx, "--tenant", c.tenant)]
+
+
+def test_every_command_explains_itself(ctx):
+    rc, out, err = _run(ctx, "--help")
+    commands = [line.split()[1:3] for line in out.splitlines() if line.startswith("  scimctl ")
+                and "--version" not in line]
+    assert len(commands) >= 12, out
+    for words in commands:
+        words = [w for w in words if w.isalpha()]
+        rc, text, err = _run(ctx, *words, "--help")
+        assert rc == 0 and text.startswith("Usage:\n  scimctl " + " ".join(words)), (words, rc, text, err)
+
+
+def test_migrate_from_the_checkout_finds_its_sql(ctx):
+    """The scimctl built in the checkout (src/scimctl) finds the checkout's
+    sql/ without SCIM_SQL_DIR."""
+    import os
+    import subprocess
+    built = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "scimctl")
+    env = {k: v for k, v in ctx._env.items() if k != "SCIM_SQL_DIR"}
+    proc = subprocess.run([built, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "database is up to date" in proc.stdout, proc
