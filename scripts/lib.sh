@@ -16,7 +16,7 @@
 # Debian packages for building and running; apache only when asked for.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 PACKAGES=(build-essential autoconf automake libtool pkgconf libfcgi-dev
-	libjansson-dev liburiparser-dev libpq-dev postgresql lighttpd curl python3)
+	libjansson-dev liburiparser-dev libpq-dev libsodium-dev postgresql lighttpd curl python3)
 # shellcheck disable=SC2034
 APACHE_PACKAGES=(apache2 libapache2-mod-fcgid)
 # nginx, and what runs the workers for it (lighttpd/scim-fcgi.service).

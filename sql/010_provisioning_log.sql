@@ -27,13 +27,15 @@ CREATE TABLE provisioning_log (
 	resource_id uuid,
 	resource_name text,
 	action text NOT NULL CHECK (action IN ('created', 'replaced', 'modified', 'disabled',
-		'enabled', 'unchanged', 'deleted', 'failed', 'read', 'refused')),
+		'enabled', 'unchanged', 'deleted', 'failed', 'read', 'refused', 'provider added',
+		'provider revoked', 'provider rotated', 'provider restricted', 'tenant added')),
 	members_added integer,
 	members_removed integer,
 	status smallint NOT NULL,
 	scim_type text,
 	detail text,
-	attributes text[] NOT NULL DEFAULT '{}'
+	attributes text[] NOT NULL DEFAULT '{}',
+	admin text
 );
 COMMENT ON TABLE provisioning_log IS 'What the SCIM clients did: one row per write (each Bulk operation its own), in the transaction of the change; failed writes too. Reads and refused authentications only with SCIM_PROVISIONING_LOG=all. Never holds a value of an attribute, a password or a token.';
 COMMENT ON COLUMN provisioning_log.log_id IS 'Order of the rows: a larger log_id was written later.';
@@ -46,12 +48,13 @@ COMMENT ON COLUMN provisioning_log.method IS 'HTTP method of the request or Bulk
 COMMENT ON COLUMN provisioning_log.resource_type IS 'User, Group or Bulk (a Bulk request that failed as a whole); NULL when the path named none.';
 COMMENT ON COLUMN provisioning_log.resource_id IS 'The SCIM id of the user or group written, when there is one.';
 COMMENT ON COLUMN provisioning_log.resource_name IS 'The userName or displayName of the resource as the write left it (before a delete: as it was).';
-COMMENT ON COLUMN provisioning_log.action IS 'created, replaced (PUT), modified (PATCH), disabled or enabled (active changed), unchanged (nothing to change), deleted; failed for a write that changed nothing because of an error; read; refused (authentication).';
+COMMENT ON COLUMN provisioning_log.action IS 'created, replaced (PUT), modified (PATCH), disabled or enabled (active changed), unchanged (nothing to change), deleted; failed for a write that changed nothing because of an error; read; refused (authentication); provider added, revoked, rotated or restricted and tenant added for actions in the admin console.';
 COMMENT ON COLUMN provisioning_log.members_added IS 'Members a group write added; NULL for users.';
 COMMENT ON COLUMN provisioning_log.members_removed IS 'Members a group write removed; NULL for users.';
 COMMENT ON COLUMN provisioning_log.status IS 'HTTP status of the answer (of the operation, in a Bulk request).';
 COMMENT ON COLUMN provisioning_log.scim_type IS 'scimType of an error answer (uniqueness, invalidFilter, ...).';
 COMMENT ON COLUMN provisioning_log.detail IS 'detail of an error answer: why it failed.';
+COMMENT ON COLUMN provisioning_log.admin IS 'For an action taken in the admin console: the name of the administrator; NULL for a SCIM client''s request.';
 COMMENT ON COLUMN provisioning_log.attributes IS 'Names of the attributes the write changed (name.givenName, urn:...:User:department), never their values.';
 
 -- Every write inserts a row, so the table has as few indexes as its readers
@@ -84,7 +87,8 @@ SELECT l.log_id,
        l.client_address,
        l.request_id,
        l.token_id,
-       l.tenant_id
+       l.tenant_id,
+       l.admin
   FROM provisioning_log l
   LEFT JOIN tenants t ON t.tenant_id = l.tenant_id
   LEFT JOIN tokens k ON k.token_id = l.token_id;
@@ -108,6 +112,7 @@ COMMENT ON COLUMN provisioning_log_overview.client_address IS 'The client''s add
 COMMENT ON COLUMN provisioning_log_overview.request_id IS 'The request''s id (X-Request-Id).';
 COMMENT ON COLUMN provisioning_log_overview.token_id IS 'The token used (tokens.token_id).';
 COMMENT ON COLUMN provisioning_log_overview.tenant_id IS 'The tenant''s id.';
+COMMENT ON COLUMN provisioning_log_overview.admin IS 'The administrator who took the action in the admin console; NULL for a SCIM client.';
 
 CREATE FUNCTION tenants_log_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

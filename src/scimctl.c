@@ -18,10 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "address.h"
 #include "log.h"
+#include "password.h"
 #include "settings.h"
 #include "store_admin.h"
 #include "token.h"
@@ -410,7 +412,7 @@ static int cmd_migrate(struct cli *cli)
 		free(entries);
 		return EXIT_FAILURE;
 	}
-	if (!connect_store(cli) || !store_migrations_lock(cli->store, &err))
+	if (!store_migrations_lock(cli->store, &err))
 		goto done;
 	for (i = 0; i < n; i++) {
 		if (!store_migration_applied(cli->store, atoi(entries[i]->d_name), &applied, &err))
@@ -452,8 +454,6 @@ static int cmd_tenant_add(struct cli *cli)
 	struct scim_error err = { 0 };
 	char id[37];
 
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_tenant_add(cli->store, cli->args[0], id, &err))
 		return store_failed(cli, &err);
 	printf("%s\n", id);
@@ -467,8 +467,6 @@ static int cmd_tenant_list(struct cli *cli)
 	int nrows;
 	int i;
 
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_tenant_list(cli->store, &rows, &nrows, &err))
 		return store_failed(cli, &err);
 	printf("NAME\tTENANT ID\tCREATED\tUSERS\tGROUPS\n");
@@ -483,8 +481,6 @@ static int cmd_tenant_rename(struct cli *cli)
 {
 	struct scim_error err = { 0 };
 
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_tenant_rename(cli->store, cli->args[0], cli->args[1], &err))
 		return store_failed(cli, &err);
 	printf("renamed tenant \"%s\" to \"%s\"\n", cli->args[0], cli->args[1]);
@@ -496,8 +492,6 @@ static int cmd_tenant_delete(struct cli *cli)
 	struct scim_error err = { 0 };
 	struct store_tenant_counts counts;
 
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_tenant_counts(cli->store, cli->args[0], &counts, &err))
 		return store_failed(cli, &err);
 	if (option(cli, "yes") == NULL) {
@@ -541,8 +535,6 @@ static int new_token(struct cli *cli, char token[TOKEN_LENGTH + 1], uint8_t hash
 {
 	int status;
 
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if ((status = check_time(cli, "expires")) != 0)
 		return status;
 	if (!token_generate(token, hash))
@@ -581,8 +573,6 @@ static int cmd_token_list(struct cli *cli)
 	int nrows;
 	int i;
 
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_token_list(cli->store, cli->nargs ? cli->args[0] : NULL, &rows, &nrows, &err))
 		return store_failed(cli, &err);
 	printf("ID\tTENANT\tTITLE\tCREATED\tLAST USED\tALLOWED FROM\tEXPIRES\tSTATUS\n");
@@ -603,8 +593,6 @@ static int cmd_token_revoke(struct cli *cli)
 
 	if (status != 0)
 		return status;
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_token_revoke(cli->store, cli->args[0], &err))
 		return store_failed(cli, &err);
 	printf("revoked token %s\n", cli->args[0]);
@@ -620,8 +608,6 @@ static int cmd_token_restrict(struct cli *cli)
 		status = check_networks(cli);
 	if (status != 0)
 		return status;
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_token_restrict(cli->store, cli->args[0], cli->networks, cli->nnetworks, &err))
 		return store_failed(cli, &err);
 	printf("token %s is allowed from %s\n", cli->args[0],
@@ -648,11 +634,132 @@ static int cmd_token_rotate(struct cli *cli)
 	return EXIT_SUCCESS;
 }
 
+/* ---- admin accounts ------------------------------------------------------------ */
+
+/* One line of standard input without its newline, not echoed on a
+ * terminal; false at its end or when too long. */
+static bool read_line(const char *prompt, char *buf, size_t size)
+{
+	struct termios saved;
+	struct termios quiet;
+	bool terminal = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	bool ok;
+
+	if (terminal) {
+		fprintf(stderr, "%s", prompt);
+		quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	ok = fgets(buf, (int)size, stdin) != NULL;
+	if (terminal) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		fprintf(stderr, "\n");
+	}
+	if (!ok || strchr(buf, '\n') == NULL) {
+		if (ok && !feof(stdin))
+			ok = false; /* longer than the buffer */
+		else if (!ok)
+			return false;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return ok;
+}
+
+/*
+ * A new password, read from the terminal (twice) or from standard input
+ * (its first line), never from the command line; its hash into `hash`.
+ * 0 or an exit status.
+ */
+static int new_password(const struct cli *cli, char hash[PASSWORD_HASH_SIZE])
+{
+	char password[PASSWORD_MAX_LENGTH + 2];
+	char again[PASSWORD_MAX_LENGTH + 2];
+	const char *refusal;
+	int status = 0;
+
+	if (!read_line("Password: ", password, sizeof(password))) {
+		password_wipe(password, sizeof(password));
+		return fail(cli, "no password on standard input (one line, at most 1024 characters)");
+	}
+	refusal = password_refusal(password);
+	if (refusal != NULL) {
+		fprintf(stderr, "scimctl %s: the password is %s\n", cli->cmd->name, refusal);
+		status = EXIT_FAILURE;
+	} else if (isatty(STDIN_FILENO) &&
+		   (!read_line("Again: ", again, sizeof(again)) || strcmp(password, again) != 0)) {
+		status = fail(cli, "the two passwords differ");
+	} else if (!password_hash(password, hash)) {
+		status = fail(cli, "out of memory while hashing the password");
+	}
+	password_wipe(password, sizeof(password));
+	password_wipe(again, sizeof(again));
+	return status;
+}
+
+static int cmd_admin_add(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	char hash[PASSWORD_HASH_SIZE];
+	int status;
+
+	if ((status = new_password(cli, hash)) != 0)
+		return status;
+	if (!store_admin_add(cli->store, cli->args[0], option(cli, "tenant"), hash, &err))
+		return store_failed(cli, &err);
+	printf("added admin \"%s\" for %s%s%s\n", cli->args[0],
+	       option(cli, "tenant") ? "tenant \"" : "every tenant",
+	       option(cli, "tenant") ? option(cli, "tenant") : "", option(cli, "tenant") ? "\"" : "");
+	return EXIT_SUCCESS;
+}
+
+static int cmd_admin_password(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	char hash[PASSWORD_HASH_SIZE];
+	int status;
+
+	if ((status = new_password(cli, hash)) != 0)
+		return status;
+	if (!store_admin_password(cli->store, cli->args[0], hash, &err))
+		return store_failed(cli, &err);
+	printf("new password for admin \"%s\"; its sessions have ended\n", cli->args[0]);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_admin_list(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	struct store_admin_row *rows;
+	int nrows;
+	int i;
+
+	if (!store_admin_list(cli->store, &rows, &nrows, &err))
+		return store_failed(cli, &err);
+	printf("NAME\tTENANT\tCREATED\tLAST SIGN-IN\n");
+	for (i = 0; i < nrows; i++)
+		printf("%s\t%s\t%s\t%s\n", rows[i].name, rows[i].tenant ? rows[i].tenant : "(every tenant)",
+		       rows[i].created, rows[i].last_sign_in ? rows[i].last_sign_in : "never");
+	free(rows);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_admin_remove(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+
+	if (!store_admin_remove(cli->store, cli->args[0], &err))
+		return store_failed(cli, &err);
+	printf("removed admin \"%s\"\n", cli->args[0]);
+	return EXIT_SUCCESS;
+}
+
 /* ---- the provisioning log ---------------------------------------------------- */
 
 static const char *const actions[] = {
 	"created", "replaced", "modified", "disabled", "enabled", "unchanged", "deleted",
-	"failed", "read", "refused", NULL
+	"failed", "read", "refused", "provider added", "provider revoked", "provider rotated",
+	"provider restricted", "tenant added", NULL
 };
 
 /* A value of the log for a terminal: text from the identity providers may
@@ -732,11 +839,10 @@ static int cmd_log(struct cli *cli)
 			;
 		if (actions[i] == NULL)
 			return usage_error(cli, "--action %s: not an action (created, replaced, modified, "
-					   "disabled, enabled, unchanged, deleted, failed, read, refused)",
+					   "disabled, enabled, unchanged, deleted, failed, read, refused, "
+					   "provider added, provider revoked, provider rotated, tenant added)",
 					   f.action);
 	}
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if ((status = check_time(cli, "since")) != 0 || (status = check_time(cli, "until")) != 0)
 		return status;
 	json = store_log_query(cli->store, &f, &err);
@@ -753,7 +859,10 @@ static int cmd_log(struct cli *cli)
 	json_array_foreach(rows, i, row) {
 		print_field(row, "at", "\t");
 		print_field(row, "tenant", "\t");
-		print_field(row, "provider", "\t");
+		if (json_is_string(json_object_get(row, "admin")))
+			printf("console: %s\t", json_string_value(json_object_get(row, "admin")));
+		else
+			print_field(row, "provider", "\t");
 		print_field(row, "action", "\t");
 		print_field(row, "resource_type", "\t");
 		print_field(row, json_is_string(json_object_get(row, "resource_name")) ?
@@ -778,8 +887,6 @@ static int cmd_log_prune(struct cli *cli)
 		return usage_error(cli, "--days %s: not a number of days from 1 to 99999", days_text);
 	if (days_text != NULL)
 		days = atoi(days_text);
-	if (!connect_store(cli))
-		return EXIT_FAILURE;
 	if (!store_log_prune(cli->store, days, &removed, &err))
 		return store_failed(cli, &err);
 	printf("removed %lld rows older than %d days\n", removed, days);
@@ -823,6 +930,10 @@ static const struct option_spec log_options[] = {
 	{ "until", "TIME", "before this time" },
 	{ "limit", "N", "at most N rows (default 50)" },
 	{ "json", NULL, "a JSON array of the rows, every column, for scripts" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec admin_add_options[] = {
+	{ "tenant", "TENANT", "the one tenant the account administers (default: every tenant)" },
 	{ NULL, NULL, NULL },
 };
 static const struct option_spec log_prune_options[] = {
@@ -869,6 +980,18 @@ static const struct command commands[] = {
 	{ "log prune", "[--days N]", 0, 0, log_prune_options,
 	  "Remove the rows of the provisioning log older than N days, a batch at a time:\n"
 	  "the workers' writes never wait for it. Run it daily, e.g. from cron.", cmd_log_prune },
+	{ "admin add", "NAME [--tenant TENANT]", 1, 1, admin_add_options,
+	  "Add an account of the admin console. Its password is read from the terminal (twice)\n"
+	  "or from the first line of standard input, never from the command line; at least 10\n"
+	  "characters. Without --tenant the account is an operator's: every tenant.",
+	  cmd_admin_add },
+	{ "admin password", "NAME", 1, 1, NULL,
+	  "Give an account a new password (read as admin add reads it); its sessions end.",
+	  cmd_admin_password },
+	{ "admin list", "", 0, 0, NULL,
+	  "The accounts of the admin console: tenant, created, last sign-in.", cmd_admin_list },
+	{ "admin remove", "NAME", 1, 1, NULL,
+	  "Remove an account of the admin console; its sessions end.", cmd_admin_remove },
 	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -904,6 +1027,10 @@ int main(int argc, char **argv)
 		return help_command(cli.cmd);
 	if (status != 0)
 		return status;
+	if (!password_init()) {
+		fprintf(stderr, "scimctl: libsodium cannot be initialised\n");
+		return EXIT_FAILURE;
+	}
 	if (!settings_load(&cli.settings, &err)) {
 		fprintf(stderr, "scimctl: %s\n", err.detail);
 		return EXIT_FAILURE;
@@ -911,7 +1038,8 @@ int main(int argc, char **argv)
 	/* The store's own lines are for the workers' log; here only when
 	 * SCIM_LOG_LEVEL asks for them. */
 	log_set_threshold(getenv("SCIM_LOG_LEVEL") != NULL ? cli.settings.log_level : LOG_OFF);
-	status = cli.cmd->run(&cli);
+	/* Every command works on the database. */
+	status = connect_store(&cli) ? cli.cmd->run(&cli) : EXIT_FAILURE;
 	store_free(cli.store);
 	return status;
 }

@@ -64,7 +64,8 @@ static struct store_statement token_list = { .sql =
 	" WHEN k.expires <= now() THEN 'expired' ELSE 'valid' END,"
 	" to_char(k.expires, 'YYYY-MM-DD HH24:MI')"
 	" FROM tokens k JOIN tenants n USING (tenant_id)"
-	" WHERE $1::text IS NULL OR n.name = $1 ORDER BY k.token_id"
+	" WHERE ($1::text IS NULL OR n.name = $1) AND ($2::uuid IS NULL OR k.tenant_id = $2)"
+	" ORDER BY k.token_id"
 };
 static struct store_statement token_rotate = { .sql =
 	"INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks, expires)"
@@ -81,7 +82,7 @@ static struct store_statement log_query = { .sql =
 	" SELECT o.log_id, to_char(o.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at,"
 	" o.tenant, o.provider, o.token_id, o.action, o.resource_type, o.resource_id,"
 	" o.resource_name, o.attributes, o.members_added, o.members_removed, o.status,"
-	" o.scim_type, o.detail, o.method, o.client_address, o.request_id"
+	" o.scim_type, o.detail, o.method, o.client_address, o.request_id, o.admin"
 	" FROM provisioning_log_overview o"
 	" WHERE ($1::text IS NULL OR o.tenant = $1)"
 	" AND ($2::bigint IS NULL OR o.token_id = $2)"
@@ -100,6 +101,85 @@ static struct store_statement log_prune = { .sql =
 	"DELETE FROM provisioning_log WHERE ctid = ANY (ARRAY("
 	" SELECT ctid FROM provisioning_log"
 	" WHERE at < now() - make_interval(days => $1::integer) LIMIT " PRUNE_BATCH "))"
+};
+static struct store_statement admin_add = { .sql =
+	"INSERT INTO admins (name, tenant_id, password_hash)"
+	" SELECT $1, t.tenant_id, $3 FROM (SELECT NULL) one"
+	" LEFT JOIN tenants t ON t.name = $2 WHERE $2::text IS NULL OR t.tenant_id IS NOT NULL"
+	" RETURNING admin_id"
+};
+/* A new password ends the account's sessions. */
+static struct store_statement admin_password = { .sql =
+	"WITH a AS (UPDATE admins SET password_hash = $2 WHERE name = $1 RETURNING admin_id),"
+	" s AS (DELETE FROM admin_sessions WHERE admin_id IN (SELECT admin_id FROM a))"
+	" SELECT admin_id FROM a"
+};
+static struct store_statement admin_list = { .sql =
+	"SELECT a.name, t.name, to_char(a.created, 'YYYY-MM-DD HH24:MI'),"
+	" to_char(a.last_sign_in, 'YYYY-MM-DD HH24:MI')"
+	" FROM admins a LEFT JOIN tenants t USING (tenant_id) ORDER BY a.name"
+};
+static struct store_statement admin_remove = { .sql =
+	"DELETE FROM admins WHERE name = $1"
+};
+/* ---- the admin console ---- */
+static struct store_statement console_enabled = { .sql =
+	"SELECT EXISTS (SELECT 1 FROM admins)"
+};
+static struct store_statement console_admin_by_name = { .sql =
+	"SELECT a.admin_id, a.name, coalesce(a.tenant_id::text, ''), coalesce(t.name, ''), a.password_hash"
+	" FROM admins a LEFT JOIN tenants t USING (tenant_id) WHERE a.name = $1"
+};
+static struct store_statement console_failures = { .sql =
+	"SELECT count(*) FROM admin_sign_in_failures"
+	" WHERE client_address = $1 AND at > now() - interval '15 minutes'"
+};
+static struct store_statement console_failure_add = { .sql =
+	"WITH old AS (DELETE FROM admin_sign_in_failures WHERE at < now() - interval '15 minutes')"
+	" INSERT INTO admin_sign_in_failures (client_address) VALUES ($1)"
+};
+static struct store_statement console_session_add = { .sql =
+	"WITH a AS (UPDATE admins SET last_sign_in = now() WHERE admin_id = $1::bigint)"
+	" INSERT INTO admin_sessions (session_hash, admin_id, client_address)"
+	" VALUES ($2::bytea, $1::bigint, $3)"
+};
+/* A session lives 30 minutes idle and 12 hours in all; reading it renews
+ * the first. */
+static struct store_statement console_session = { .sql =
+	"UPDATE admin_sessions s SET last_seen = now() FROM admins a"
+	" LEFT JOIN tenants t USING (tenant_id)"
+	" WHERE s.session_hash = $1::bytea AND a.admin_id = s.admin_id"
+	" AND s.last_seen > now() - interval '30 minutes' AND s.created > now() - interval '12 hours'"
+	" RETURNING a.admin_id, a.name, coalesce(a.tenant_id::text, ''), coalesce(t.name, '')"
+};
+static struct store_statement console_session_end = { .sql =
+	"DELETE FROM admin_sessions WHERE session_hash = $1::bytea"
+	" OR last_seen < now() - interval '30 minutes' OR created < now() - interval '12 hours'"
+};
+static struct store_statement console_tenants = { .sql =
+	"SELECT t.tenant_id, t.name,"
+	" (SELECT count(*) FROM users u WHERE u.tenant_id = t.tenant_id),"
+	" (SELECT count(*) FROM users u WHERE u.tenant_id = t.tenant_id AND u.active),"
+	" (SELECT count(*) FROM groups g WHERE g.tenant_id = t.tenant_id),"
+	" (SELECT to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC' FROM provisioning_log l"
+	"  WHERE l.tenant_id = t.tenant_id),"
+	" (SELECT count(*) FROM provisioning_log l WHERE l.tenant_id = t.tenant_id"
+	"  AND l.status >= 400 AND l.at > now() - interval '24 hours')"
+	" FROM tenants t WHERE $1::uuid IS NULL OR t.tenant_id = $1::uuid ORDER BY t.name"
+};
+static struct store_statement console_token_add = { .sql =
+	"INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks)"
+	" VALUES ($1::uuid, $2, $3::bytea, $4::cidr[]) RETURNING token_id"
+};
+static struct store_statement console_token_revoke = { .sql =
+	"UPDATE tokens SET revoked = now() WHERE tenant_id = $1::uuid AND token_id = $2::bigint"
+	" AND revoked IS NULL RETURNING title"
+};
+static struct store_statement console_token_rotate = { .sql =
+	"INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks, expires)"
+	" SELECT k.tenant_id, k.title, $3::bytea, k.allowed_networks, k.expires"
+	" FROM tokens k WHERE k.tenant_id = $1::uuid AND k.token_id = $2::bigint AND k.revoked IS NULL"
+	" RETURNING token_id, title"
 };
 static struct store_statement token_revoke = { .sql =
 	"UPDATE tokens SET revoked = now() WHERE token_id = $1::bigint"
@@ -317,27 +397,38 @@ static void fill_token(void *p, const PGresult *res, int i, char **pool)
 bool store_token_list(struct store *store, const char *tenant,
 		      struct store_token_row **rows, int *nrows, struct scim_error *err)
 {
-	const char *params[1] = { tenant };
+	const char *params[2] = { tenant, NULL };
 
-	*rows = list(store, &token_list, 1, params, sizeof(**rows), fill_token, nrows, err);
+	*rows = list(store, &token_list, 2, params, sizeof(**rows), fill_token, nrows, err);
 	return *rows != NULL;
 }
 
 /* Run a statement that changes one valid token: 404 when none. */
-static bool change_token(struct store *store, struct store_statement *stmt, int nparams,
-			 const char *const *params, struct scim_error *err)
+/*
+ * Run a statement that changes (or returns) one row: 404 "no NOUN WHAT"
+ * when it found none, WHAT quoted for a name.
+ */
+static bool change_one(struct store *store, struct store_statement *stmt, int nparams,
+		       const char *const *params, const char *noun, const char *what,
+		       struct scim_error *err)
 {
-	const char *token_id = params[0];
 	PGresult *res = store_exec(store, stmt, nparams, params, err);
 	bool found;
 
 	if (res == NULL)
 		return false;
-	found = PQntuples(res) == 1;
+	found = PQntuples(res) == 1 || strcmp(PQcmdTuples(res), "1") == 0;
 	PQclear(res);
 	if (!found)
-		return error_set(err, 404, NULL, "no valid token %s", token_id);
+		return error_set(err, 404, NULL, "no %s %s%s%s", noun, strstr(noun, "named") ? "\"" : "",
+				 what, strstr(noun, "named") ? "\"" : "");
 	return true;
+}
+
+static bool change_token(struct store *store, struct store_statement *stmt, int nparams,
+			 const char *const *params, struct scim_error *err)
+{
+	return change_one(store, stmt, nparams, params, "valid token", params[0], err);
 }
 
 bool store_token_revoke(struct store *store, const char *token_id, struct scim_error *err)
@@ -366,20 +457,14 @@ bool store_tenant_rename(struct store *store, const char *name, const char *new_
 			 struct scim_error *err)
 {
 	const char *params[2] = { name, new_name };
-	PGresult *res = store_exec(store, &tenant_rename, 2, params, err);
-	bool found;
 
-	if (res == NULL && err->status == 409) {
+	if (change_one(store, &tenant_rename, 2, params, "tenant named", name, err))
+		return true;
+	if (err->status == 409) {
 		error_clear(err);
 		return error_set(err, 409, NULL, "tenant \"%s\" already exists", new_name);
 	}
-	if (res == NULL)
-		return false;
-	found = PQntuples(res) == 1;
-	PQclear(res);
-	if (!found)
-		return error_set(err, 404, NULL, "no tenant named \"%s\"", name);
-	return true;
+	return false;
 }
 
 bool store_tenant_counts(struct store *store, const char *name,
@@ -406,16 +491,8 @@ bool store_tenant_counts(struct store *store, const char *name,
 bool store_tenant_delete(struct store *store, const char *name, struct scim_error *err)
 {
 	const char *params[1] = { name };
-	PGresult *res = store_exec(store, &tenant_delete, 1, params, err);
-	bool found;
 
-	if (res == NULL)
-		return false;
-	found = strcmp(PQcmdTuples(res), "1") == 0;
-	PQclear(res);
-	if (!found)
-		return error_set(err, 404, NULL, "no tenant named \"%s\"", name);
-	return true;
+	return change_one(store, &tenant_delete, 1, params, "tenant named", name, err);
 }
 
 bool store_token_rotate(struct store *store, const char *token_id, const char *expires,
@@ -492,5 +569,249 @@ bool store_log_prune(struct store *store, int days, long long *removed, struct s
 		PQclear(res);
 		*removed += n;
 	} while (n > 0);
+	return true;
+}
+
+bool store_admin_add(struct store *store, const char *name, const char *tenant,
+		     const char *password_hash, struct scim_error *err)
+{
+	const char *params[3] = { name, tenant, password_hash };
+	PGresult *res = store_exec(store, &admin_add, 3, params, err);
+	bool found;
+
+	if (res == NULL && err->status == 409) {
+		error_clear(err);
+		return error_set(err, 409, NULL, "admin \"%s\" already exists", name);
+	}
+	if (res == NULL)
+		return false;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found)
+		return error_set(err, 404, NULL, "no tenant named \"%s\"", tenant);
+	return true;
+}
+
+bool store_admin_password(struct store *store, const char *name, const char *password_hash,
+			  struct scim_error *err)
+{
+	const char *params[2] = { name, password_hash };
+
+	return change_one(store, &admin_password, 2, params, "admin named", name, err);
+}
+
+static void fill_admin(void *p, const PGresult *res, int i, char **pool)
+{
+	struct store_admin_row *row = p;
+
+	row->name = copy_value(res, i, 0, pool);
+	row->tenant = copy_value(res, i, 1, pool);
+	row->created = copy_value(res, i, 2, pool);
+	row->last_sign_in = copy_value(res, i, 3, pool);
+}
+
+bool store_admin_list(struct store *store, struct store_admin_row **rows, int *nrows,
+		      struct scim_error *err)
+{
+	*rows = list(store, &admin_list, 0, NULL, sizeof(**rows), fill_admin, nrows, err);
+	return *rows != NULL;
+}
+
+bool store_admin_remove(struct store *store, const char *name, struct scim_error *err)
+{
+	const char *params[1] = { name };
+
+	return change_one(store, &admin_remove, 1, params, "admin named", name, err);
+}
+
+bool store_console_enabled(struct store *store, bool *enabled, struct scim_error *err)
+{
+	PGresult *res = store_exec(store, &console_enabled, 0, NULL, err);
+
+	if (res == NULL)
+		return false;
+	*enabled = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+static void read_console_admin(const PGresult *res, struct store_console_admin *out)
+{
+	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
+	snprintf(out->tenant_id, sizeof(out->tenant_id), "%s", PQgetvalue(res, 0, 2));
+	snprintf(out->tenant_name, sizeof(out->tenant_name), "%s", PQgetvalue(res, 0, 3));
+}
+
+bool store_console_admin_by_name(struct store *store, const char *name,
+				 struct store_console_admin *out, char *hash, size_t hash_size,
+				 bool *found, struct scim_error *err)
+{
+	const char *params[1] = { name };
+	PGresult *res = store_exec(store, &console_admin_by_name, 1, params, err);
+
+	if (res == NULL)
+		return false;
+	*found = PQntuples(res) == 1;
+	if (*found) {
+		read_console_admin(res, out);
+		snprintf(hash, hash_size, "%s", PQgetvalue(res, 0, 4));
+	}
+	PQclear(res);
+	return true;
+}
+
+bool store_console_failures(struct store *store, const char *address, long long *count,
+			    struct scim_error *err)
+{
+	const char *params[1] = { address };
+	PGresult *res = store_exec(store, &console_failures, 1, params, err);
+
+	if (res == NULL)
+		return false;
+	*count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+bool store_console_failure_add(struct store *store, const char *address, struct scim_error *err)
+{
+	const char *params[1] = { address };
+
+	return run(store, &console_failure_add, 1, params, err);
+}
+
+bool store_console_session_add(struct store *store, long long admin_id, const uint8_t hash[32],
+			       const char *address, struct scim_error *err)
+{
+	char id[24];
+	char hex[STORE_HASH_TEXT_SIZE];
+	const char *params[3] = { id, hex, address };
+
+	snprintf(id, sizeof(id), "%lld", admin_id);
+	store_hash_text(hash, hex);
+	return run(store, &console_session_add, 3, params, err);
+}
+
+bool store_console_session(struct store *store, const uint8_t hash[32],
+			   struct store_console_admin *out, bool *found, struct scim_error *err)
+{
+	char hex[STORE_HASH_TEXT_SIZE];
+	const char *params[1] = { hex };
+	PGresult *res;
+
+	store_hash_text(hash, hex);
+	res = store_exec(store, &console_session, 1, params, err);
+	if (res == NULL)
+		return false;
+	*found = PQntuples(res) == 1;
+	if (*found)
+		read_console_admin(res, out);
+	PQclear(res);
+	return true;
+}
+
+bool store_console_session_end(struct store *store, const uint8_t hash[32], struct scim_error *err)
+{
+	char hex[STORE_HASH_TEXT_SIZE];
+	const char *params[1] = { hex };
+
+	store_hash_text(hash, hex);
+	return run(store, &console_session_end, 1, params, err);
+}
+
+static void fill_console_tenant(void *p, const PGresult *res, int i, char **pool)
+{
+	struct store_console_tenant *row = p;
+
+	row->id = copy_value(res, i, 0, pool);
+	row->name = copy_value(res, i, 1, pool);
+	row->users = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+	row->active = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+	row->groups = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+	row->last_activity = copy_value(res, i, 5, pool);
+	row->failures = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+}
+
+bool store_console_tenants(struct store *store, const char *tenant_id,
+			   struct store_console_tenant **rows, int *nrows, struct scim_error *err)
+{
+	const char *params[1] = { tenant_id };
+
+	*rows = list(store, &console_tenants, 1, params, sizeof(**rows), fill_console_tenant, nrows,
+		     err);
+	return *rows != NULL;
+}
+
+bool store_console_tokens(struct store *store, const char *tenant_id,
+			  struct store_token_row **rows, int *nrows, struct scim_error *err)
+{
+	const char *params[2] = { NULL, tenant_id };
+
+	*rows = list(store, &token_list, 2, params, sizeof(**rows), fill_token, nrows, err);
+	return *rows != NULL;
+}
+
+bool store_console_token_add(struct store *store, const char *tenant_id, const char *title,
+			     const char *const *networks, int nnetworks, const uint8_t hash[32],
+			     long long *token_id, struct scim_error *err)
+{
+	char hex[STORE_HASH_TEXT_SIZE];
+	char *literal;
+	const char *params[4] = { tenant_id, title, hex, NULL };
+	PGresult *res;
+
+	if (!networks_literal(networks, nnetworks, &literal, err))
+		return false;
+	store_hash_text(hash, hex);
+	params[3] = literal;
+	res = store_exec(store, &console_token_add, 4, params, err);
+	free(literal);
+	if (res == NULL)
+		return false;
+	*token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+bool store_console_token_revoke(struct store *store, const char *tenant_id, const char *token_id,
+				char *title, size_t title_size, struct scim_error *err)
+{
+	const char *params[2] = { tenant_id, token_id };
+	PGresult *res = store_exec(store, &console_token_revoke, 2, params, err);
+	bool found;
+
+	if (res == NULL)
+		return false;
+	found = PQntuples(res) == 1;
+	if (found)
+		snprintf(title, title_size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!found)
+		return error_set(err, 404, NULL, "no valid provider %s", token_id);
+	return true;
+}
+
+bool store_console_token_rotate(struct store *store, const char *tenant_id, const char *token_id,
+				const uint8_t hash[32], long long *new_id, char *title,
+				size_t title_size, struct scim_error *err)
+{
+	char hex[STORE_HASH_TEXT_SIZE];
+	const char *params[3] = { tenant_id, token_id, hex };
+	PGresult *res;
+	bool found;
+
+	store_hash_text(hash, hex);
+	res = store_exec(store, &console_token_rotate, 3, params, err);
+	if (res == NULL)
+		return false;
+	found = PQntuples(res) == 1;
+	if (found) {
+		*new_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(title, title_size, "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	if (!found)
+		return error_set(err, 404, NULL, "no valid provider %s", token_id);
 	return true;
 }

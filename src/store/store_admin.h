@@ -126,6 +126,83 @@ bool store_token_rotate(struct store *store, const char *token_id, const char *e
 			const uint8_t hash[32], struct store_token_rotated *out,
 			struct scim_error *err);
 
+/*
+ * Accounts of the admin console. `password_hash` is password_hash()'s
+ * argon2id string; `tenant` a tenant's name, NULL for an operator (every
+ * tenant). add: 409 when the name is taken, 404 when the tenant is not
+ * there. password: a new password, which ends the account's sessions; 404
+ * when there is no such account.
+ */
+bool store_admin_add(struct store *store, const char *name, const char *tenant,
+		     const char *password_hash, struct scim_error *err);
+bool store_admin_password(struct store *store, const char *name, const char *password_hash,
+			  struct scim_error *err);
+bool store_admin_remove(struct store *store, const char *name, struct scim_error *err);
+
+struct store_admin_row {
+	char *name;
+	char *tenant;		/* NULL: an operator */
+	char *created;
+	char *last_sign_in;	/* NULL: never */
+};
+bool store_admin_list(struct store *store, struct store_admin_row **rows, int *nrows,
+		      struct scim_error *err);
+
+/*
+ * The admin console (src/web/console.c). An account as a session or a
+ * sign-in knows it: tenant_id "" for an operator.
+ */
+struct store_console_admin {
+	long long id;
+	char name[128];
+	char tenant_id[37];
+	char tenant_name[128];
+};
+/* Whether there is any account: without one, the console is 404. */
+bool store_console_enabled(struct store *store, bool *enabled, struct scim_error *err);
+/* The account named `name` with its password hash (into `hash`). */
+bool store_console_admin_by_name(struct store *store, const char *name,
+				 struct store_console_admin *out, char *hash, size_t hash_size,
+				 bool *found, struct scim_error *err);
+/* Failed sign-ins from `address` in the last 15 minutes; one more. */
+bool store_console_failures(struct store *store, const char *address, long long *count,
+			    struct scim_error *err);
+bool store_console_failure_add(struct store *store, const char *address, struct scim_error *err);
+/* A session, by the SHA-256 of its id: begun (the account's last sign-in
+ * recorded), read (renewed; *found false when there is none, or it expired:
+ * 30 minutes idle, 12 hours in all), ended (with every expired one). */
+bool store_console_session_add(struct store *store, long long admin_id, const uint8_t hash[32],
+			       const char *address, struct scim_error *err);
+bool store_console_session(struct store *store, const uint8_t hash[32],
+			   struct store_console_admin *out, bool *found, struct scim_error *err);
+bool store_console_session_end(struct store *store, const uint8_t hash[32], struct scim_error *err);
+
+/* A tenant as the console's home page shows it. */
+struct store_console_tenant {
+	char *id;
+	char *name;
+	long long users;
+	long long active;
+	long long groups;
+	char *last_activity;	/* NULL: none */
+	long long failures;	/* failed requests in the last 24 hours */
+};
+/* Every tenant (tenant_id NULL), or that one; by name. */
+bool store_console_tenants(struct store *store, const char *tenant_id,
+			   struct store_console_tenant **rows, int *nrows, struct scim_error *err);
+/* The providers (tokens) of a tenant, as store_token_list() gives them. */
+bool store_console_tokens(struct store *store, const char *tenant_id,
+			  struct store_token_row **rows, int *nrows, struct scim_error *err);
+bool store_console_token_add(struct store *store, const char *tenant_id, const char *title,
+			     const char *const *networks, int nnetworks, const uint8_t hash[32],
+			     long long *token_id, struct scim_error *err);
+/* 404 unless `token_id` is a valid token of that tenant; its title. */
+bool store_console_token_revoke(struct store *store, const char *tenant_id, const char *token_id,
+				char *title, size_t title_size, struct scim_error *err);
+bool store_console_token_rotate(struct store *store, const char *tenant_id, const char *token_id,
+				const uint8_t hash[32], long long *new_id, char *title,
+				size_t title_size, struct scim_error *err);
+
 /* Whether PostgreSQL reads `text` as a time (timestamptz). */
 bool store_time_valid(struct store *store, const char *text, bool *valid, struct scim_error *err);
 

@@ -147,7 +147,7 @@ bool store_write_resource(struct store *store, struct store_resource_table *tabl
 			  struct stored_resource *out, struct scim_error *err);
 /* The provisioning log's INSERT, and its parameters from an entry (in
  * `text`, which holds the numbers written as text). */
-#define STORE_LOG_PARAMS 15
+#define STORE_LOG_PARAMS 16
 extern struct store_statement store_log_insert;
 struct store_log_params {
 	const char *values[STORE_LOG_PARAMS];

@@ -11,9 +11,9 @@
 struct store_statement store_log_insert = { .sql =
 	"INSERT INTO provisioning_log (tenant_id, token_id, request_id, client_address, method,"
 	" resource_type, resource_id, resource_name, action, members_added, members_removed, status,"
-	" scim_type, detail, attributes)"
+	" scim_type, detail, attributes, admin)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-	" coalesce($15::text[], '{}'))"
+	" coalesce($15::text[], '{}'), $16)"
 };
 
 static const char *text_or_null(const char *s)
@@ -83,6 +83,7 @@ void store_log_params(const struct store_log_entry *e, struct store_log_params *
 	v[12] = text_or_null(e->scim_type);
 	v[13] = text_or_null(e->detail);
 	v[14] = names_literal(e->attributes, out->names, sizeof(out->names));
+	v[15] = text_or_null(e->admin);
 }
 
 void store_log_entry_clear(struct store_log_entry *entry)

@@ -14,6 +14,7 @@
 #include "address.h"
 #include "http.h"
 #include "log.h"
+#include "console.h"
 #include "router.h"
 
 /* Where a request comes from: a FastCGI request, or the process itself (CGI). */
@@ -198,6 +199,21 @@ static void read_request(const struct channel *ch, struct http_request *req,
 		abort();
 	req->query_invalid = !http_parse_query(req, channel_param(ch, "QUERY_STRING"));
 	read_body(ch, req, settings->max_body);
+	/* The admin console: the web server routes /scim/admin here too. */
+	req->script_name = channel_dup(ch, "SCRIPT_NAME");
+	if (req->script_name != NULL) {
+		size_t len = strlen(req->script_name);
+
+		while (len > 0 && req->script_name[len - 1] == '/')
+			req->script_name[--len] = '\0';
+		req->console = len >= 6 && strcmp(req->script_name + len - 6, "/admin") == 0;
+	}
+	req->cookie = channel_dup(ch, "HTTP_COOKIE");
+	req->origin = channel_dup(ch, "HTTP_ORIGIN");
+	req->host = channel_dup(ch, "HTTP_HOST");
+	req->https = channel_param(ch, "HTTPS") != NULL &&
+		     (strcasecmp(channel_param(ch, "HTTPS"), "on") == 0 ||
+		      strcmp(channel_param(ch, "HTTPS"), "1") == 0);
 }
 
 static void channel_write_fn(void *out, const char *data, size_t len)
@@ -226,6 +242,37 @@ static int write_stream_failed(const struct channel *ch, const struct log_contex
 			       size_t head_len, const char *body, size_t body_len);
 
 /*
+ * A page of the admin console, with the headers that keep it to itself:
+ * no framing, no script or style but its own files, no caching.
+ */
+static int write_page(const struct channel *ch, const struct log_context *log,
+		      const struct http_response *resp)
+{
+	char head[4096];
+	int n;
+
+	n = snprintf(head, sizeof(head),
+		     "Status: %d %s\r\n"
+		     "Content-Type: %s\r\n"
+		     "Cache-Control: no-store\r\n"
+		     "X-Frame-Options: DENY\r\n"
+		     "X-Content-Type-Options: nosniff\r\n"
+		     "Referrer-Policy: same-origin\r\n"
+		     "Content-Security-Policy: default-src 'none'; style-src 'self'; script-src 'self'; "
+		     "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
+		     "X-Request-Id: %s\r\n",
+		     resp->status, http_reason(resp->status),
+		     resp->page_type != NULL ? resp->page_type : "text/html; charset=utf-8",
+		     log->request_id);
+	if (resp->location != NULL && strlen(resp->location) < 1024)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Location: %s\r\n", resp->location);
+	if (resp->set_cookie != NULL && strlen(resp->set_cookie) < 1024)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Set-Cookie: %s\r\n", resp->set_cookie);
+	write_whole(ch, head, (size_t)n, resp->page, strlen(resp->page));
+	return resp->status;
+}
+
+/*
  * Send the response; returns the status sent. *cut_after becomes the
  * number of bytes sent when the response could not be completed (see
  * http_send_streamed()), else 0.
@@ -242,6 +289,8 @@ static int write_response(const struct channel *ch, const struct log_context *lo
 	int n;
 
 	*cut_after = 0;
+	if (resp->page != NULL)
+		return write_page(ch, log, resp);
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", resp->status,
 		     http_reason(resp->status));
 	if (resp->body != NULL)
@@ -341,7 +390,10 @@ static bool serve_one(const struct channel *ch, struct store *store,
 	read_request(ch, &req, settings);
 	log_context_set(&log, req.request_id, NULL);
 	store_set_log(store, &log);
-	router_dispatch(&req, &resp, store, settings, &log);
+	if (req.console)
+		console_dispatch(&req, &resp, store, settings, &log);
+	else
+		router_dispatch(&req, &resp, store, settings, &log);
 	status = write_response(ch, &log, &resp, &cut_after);
 	/* The request's line: who asked what, the answer, and why an error. */
 	log_line_start(&line, &log, status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO);

@@ -119,6 +119,10 @@ void http_request_clear(struct http_request *req)
 	free(req->request_id);
 	free(req->query_invalid_name);
 	free(req->body);
+	free(req->script_name);
+	free(req->cookie);
+	free(req->origin);
+	free(req->host);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -230,5 +234,7 @@ void http_response_clear(struct http_response *resp)
 		resp->stream.release(resp->stream.arg);
 	json_decref(resp->body);
 	free(resp->location);
+	free(resp->page);
+	free(resp->set_cookie);
 	memset(resp, 0, sizeof(*resp));
 }

@@ -32,6 +32,14 @@ struct http_request {
 	char *client_address; /* REMOTE_ADDR, or the client behind a trusted
 	                         proxy (address_client()); NULL when unknown */
 	char *request_id;     /* short random id for log lines */
+	/* For the admin console (console.c) only: */
+	bool console;         /* addressed to the console: SCRIPT_NAME ends in
+	                         /admin (path is then below it) */
+	char *script_name;    /* SCRIPT_NAME, the console's base path */
+	char *cookie;         /* the Cookie header, NULL when absent */
+	char *origin;         /* the Origin header, NULL when absent */
+	char *host;           /* the Host header, NULL when absent */
+	bool https;           /* HTTPS=on: the Secure attribute for cookies */
 	struct query_param *query;
 	size_t nquery;
 	char *body;           /* NUL-terminated, body_len bytes; NULL when empty */
@@ -69,6 +77,10 @@ struct http_response {
 	char etag[32];          /* ETag header or "" */
 	bool authenticate;      /* send WWW-Authenticate: Bearer */
 	struct scim_error error; /* an error answer's, for the log line */
+	char *page;             /* owned: an HTML page of the admin console,
+				   sent instead of `body` */
+	char *set_cookie;       /* owned: the admin console's Set-Cookie */
+	const char *page_type;  /* the page's Content-Type (static); NULL: HTML */
 	struct http_stream stream; /* produce is NULL when nothing is streamed */
 };
 

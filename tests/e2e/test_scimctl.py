@@ -79,7 +79,8 @@ def test_usage_errors_name_what_is_wrong(ctx):
             "\"2027-01-31 17:00\" or \"2027-01-31 17:00+01\")")
     _expect(ctx, ["log", "--action", "vanished"], USAGE,
             "scimctl log: --action vanished: not an action (created, replaced, modified, disabled, "
-            "enabled, unchanged, deleted, failed, read, refused) (see scimctl log --help)")
+            "enabled, unchanged, deleted, failed, read, refused, provider added, provider revoked, "
+            "provider rotated, tenant added) (see scimctl log --help)")
     _expect(ctx, ["log", "prune", "--days", "soon"], USAGE,
             "scimctl log prune: --days soon: not a number of days from 1 to 99999 "
             "(see scimctl log prune --help)")
@@ -233,3 +234,42 @@ def test_migrate_from_the_checkout_finds_its_sql(ctx):
     env = {k: v for k, v in ctx._env.items() if k != "SCIM_SQL_DIR"}
     proc = subprocess.run([built, "migrate"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "database is up to date" in proc.stdout, proc
+
+
+def _admin(ctx, *args, password=None):
+    """scimctl admin ... with `password` on standard input."""
+    import subprocess
+    proc = subprocess.run([ctx.scimctl_path, "admin", *args], env=ctx._env, capture_output=True,
+                          text=True, timeout=60, input=password)
+    return proc.returncode, proc.stdout, proc.stderr.strip()
+
+
+def test_admin_accounts_with_argon2id_passwords(ctx):
+    tenant = ctx.unique("admins-")
+    ctx.new_tenant(tenant)
+    operator, local = ctx.unique("op-"), ctx.unique("local-")
+    password = ctx.unique("correct horse ")
+    rc, out, err = _admin(ctx, "add", operator, password=password + "\n")
+    assert rc == 0 and out.strip() == "added admin \"%s\" for every tenant" % operator, (rc, out, err)
+    rc, out, err = _admin(ctx, "add", local, "--tenant", tenant, password=password + "\n")
+    assert rc == 0 and out.strip() == "added admin \"%s\" for tenant \"%s\"" % (local, tenant), (rc, out, err)
+    stored = ctx.psql("SELECT password_hash FROM admins WHERE name = '%s'" % local).strip()
+    assert stored.startswith("$argon2id$") and password not in stored, stored
+    assert _admin(ctx, "add", local, password=password + "\n")[2] == \
+        "scimctl admin add: admin \"%s\" already exists" % local
+    assert _admin(ctx, "add", ctx.unique("x-"), "--tenant", "no-" + tenant, password=password + "\n")[2] == \
+        "scimctl admin add: no tenant named \"no-%s\"" % tenant
+    assert _admin(ctx, "add", ctx.unique("x-"), password="short\n")[:3:2] == \
+        (1, "scimctl admin add: the password is too short: at least 10 characters")
+    assert _admin(ctx, "add", ctx.unique("x-"), password="")[:3:2] == \
+        (1, "scimctl admin add: no password on standard input (one line, at most 1024 characters)")
+    rc, out, err = _admin(ctx, "password", local, password=password + "-new\n")
+    assert rc == 0, err
+    assert ctx.psql("SELECT password_hash <> '%s' FROM admins WHERE name = '%s'" % (stored, local)).strip() == "t"
+    rows = [line.split("\t") for line in _admin(ctx, "list")[1].splitlines()]
+    assert rows[0] == ["NAME", "TENANT", "CREATED", "LAST SIGN-IN"], rows
+    mine = {r[0]: r for r in rows[1:]}
+    assert mine[operator][1] == "(every tenant)" and mine[local][1] == tenant and mine[local][3] == "never", rows
+    assert _admin(ctx, "remove", local)[:2] == (0, "removed admin \"%s\"\n" % local)
+    assert _admin(ctx, "remove", local)[2] == "scimctl admin remove: no admin named \"%s\"" % local
+    assert _admin(ctx, "remove", operator)[0] == 0
