@@ -173,6 +173,25 @@ static char *request_id(const char *sent)
 	return strdup(text);
 }
 
+/*
+ * The host and port the browser addressed, as its Origin header names them:
+ * Host, with the server's port added when Host lacks one that is not the
+ * scheme's (nginx passes Host without its port). NULL without a Host.
+ */
+static char *console_host(const char *host, const char *port, bool https)
+{
+	char text[300];
+
+	if (host == NULL || *host == '\0' || strlen(host) > 255)
+		return NULL;
+	if (strchr(host, ']') != NULL ? strstr(host, "]:") != NULL : strchr(host, ':') != NULL)
+		return strdup(host);
+	if (port == NULL || strcmp(port, https ? "443" : "80") == 0)
+		return strdup(host);
+	snprintf(text, sizeof(text), "%s:%s", host, port);
+	return strdup(text);
+}
+
 static void read_request(const struct channel *ch, struct http_request *req,
 			 const struct settings *settings)
 {
@@ -210,10 +229,11 @@ static void read_request(const struct channel *ch, struct http_request *req,
 	}
 	req->cookie = channel_dup(ch, "HTTP_COOKIE");
 	req->origin = channel_dup(ch, "HTTP_ORIGIN");
-	req->host = channel_dup(ch, "HTTP_HOST");
 	req->https = channel_param(ch, "HTTPS") != NULL &&
 		     (strcasecmp(channel_param(ch, "HTTPS"), "on") == 0 ||
 		      strcmp(channel_param(ch, "HTTPS"), "1") == 0);
+	req->host = console_host(channel_param(ch, "HTTP_HOST"), channel_param(ch, "SERVER_PORT"),
+				 req->https);
 }
 
 static void channel_write_fn(void *out, const char *data, size_t len)

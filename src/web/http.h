@@ -38,7 +38,8 @@ struct http_request {
 	char *script_name;    /* SCRIPT_NAME, the console's base path */
 	char *cookie;         /* the Cookie header, NULL when absent */
 	char *origin;         /* the Origin header, NULL when absent */
-	char *host;           /* the Host header, NULL when absent */
+	char *host;           /* host[:port] as the browser addressed it, NULL
+	                         when there is no Host header */
 	bool https;           /* HTTPS=on: the Secure attribute for cookies */
 	struct query_param *query;
 	size_t nquery;

@@ -113,7 +113,8 @@ def test_sign_in_session_and_headers(ctx):
 
         status, headers, page = b.post("/sign-in", {"name": name, "password": password + "x"})
         assert status == 401 and "wrong" in page, status
-        assert log_lines_with('sign-in failed for \\"%s\\"' % name), "a failed sign-in is logged"
+        assert [line for line in log_lines_with(name) if "sign-in failed for" in line], \
+            "a failed sign-in is logged"
         headers = b.sign_in(name, password)
         cookie = headers["set-cookie"]
         assert re.match(r"scim_console=[A-Za-z0-9_-]{43}; Path=/scim/admin/; HttpOnly; SameSite=Strict$",
