@@ -93,6 +93,7 @@ static struct store_statement log_query = { .sql =
 	" AND (NOT $6::boolean OR o.status >= 400)"
 	" AND ($7::timestamptz IS NULL OR o.at >= $7)"
 	" AND ($8::timestamptz IS NULL OR o.at < $8)"
+	" AND ($10::bigint IS NULL OR o.log_id < $10)"
 	" ORDER BY o.log_id DESC LIMIT $9) r"
 };
 /* A batch at a time, each its own transaction: writers never wait. */
@@ -180,6 +181,54 @@ static struct store_statement console_token_rotate = { .sql =
 	" SELECT k.tenant_id, k.title, $3::bytea, k.allowed_networks, k.expires"
 	" FROM tokens k WHERE k.tenant_id = $1::uuid AND k.token_id = $2::bigint AND k.revoked IS NULL"
 	" RETURNING token_id, title"
+};
+/* Escaped for LIKE: the administrator's search is text, not a pattern. */
+#define LIKE_PREFIX(p) "replace(replace(replace(scim_fold(" p "), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+static struct store_statement console_users = { .sql =
+	"SELECT coalesce(json_agg(r), '[]') FROM ("
+	" SELECT u.id, u.user_name, u.display_name, u.external_id, u.active,"
+	" to_char(u.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS last_modified"
+	" FROM users u WHERE u.tenant_id = $1::uuid"
+	" AND ($2::text IS NULL OR scim_fold(u.user_name) LIKE " LIKE_PREFIX("$2")
+	" OR scim_fold(u.display_name) LIKE " LIKE_PREFIX("$2") ")"
+	" ORDER BY scim_fold(u.user_name) LIMIT 51 OFFSET $3::integer) r"
+};
+static struct store_statement console_groups = { .sql =
+	"SELECT coalesce(json_agg(r), '[]') FROM ("
+	" SELECT g.id, g.display_name, g.external_id,"
+	" (SELECT count(*) FROM group_members m WHERE m.tenant_id = g.tenant_id"
+	"  AND m.group_id = g.id) AS members,"
+	" to_char(g.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS last_modified"
+	" FROM groups g WHERE g.tenant_id = $1::uuid"
+	" AND ($2::text IS NULL OR scim_fold(g.display_name) LIKE " LIKE_PREFIX("$2") ")"
+	" ORDER BY scim_fold(g.display_name) LIMIT 51 OFFSET $3::integer) r"
+};
+static struct store_statement console_user = { .sql =
+	"SELECT json_build_object('id', u.id, 'name', u.user_name, 'doc', u.doc, 'version', u.version,"
+	" 'created', to_char(u.created AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
+	" 'last_modified', to_char(u.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
+	" 'related', coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.display_name,"
+	"  'type', 'Group') ORDER BY scim_fold(g.display_name))"
+	"  FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id"
+	"  WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id), '[]'), 'related_count', NULL)"
+	" FROM users u WHERE u.tenant_id = $1::uuid AND u.id = $2::uuid"
+};
+static struct store_statement console_group = { .sql =
+	"SELECT json_build_object('id', g.id, 'name', g.display_name, 'doc', g.doc,"
+	" 'version', g.version,"
+	" 'created', to_char(g.created AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
+	" 'last_modified', to_char(g.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
+	" 'related', coalesce((SELECT json_agg(x) FROM (SELECT coalesce(u.id, s.id) AS id,"
+	"  coalesce(u.user_name, s.display_name) AS name,"
+	"  CASE WHEN u.id IS NOT NULL THEN 'User' ELSE 'Group' END AS type"
+	"  FROM group_members m"
+	"  LEFT JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id"
+	"  LEFT JOIN groups s ON s.tenant_id = m.tenant_id AND s.id = m.member_group_id"
+	"  WHERE m.tenant_id = g.tenant_id AND m.group_id = g.id"
+	"  ORDER BY 2 LIMIT 500) x), '[]'),"
+	" 'related_count', (SELECT count(*) FROM group_members m WHERE m.tenant_id = g.tenant_id"
+	"  AND m.group_id = g.id))"
+	" FROM groups g WHERE g.tenant_id = $1::uuid AND g.id = $2::uuid"
 };
 static struct store_statement token_revoke = { .sql =
 	"UPDATE tokens SET revoked = now() WHERE token_id = $1::bigint"
@@ -536,13 +585,13 @@ char *store_log_query(struct store *store, const struct store_log_filter *f,
 		      struct scim_error *err)
 {
 	char limit[16];
-	const char *params[9] = { f->tenant, f->provider, f->resource, f->action, f->status,
-				  f->failed ? "true" : "false", f->since, f->until, limit };
+	const char *params[10] = { f->tenant, f->provider, f->resource, f->action, f->status,
+				   f->failed ? "true" : "false", f->since, f->until, limit, f->before };
 	PGresult *res;
 	char *json;
 
 	snprintf(limit, sizeof(limit), "%d", f->limit);
-	res = store_exec(store, &log_query, 9, params, err);
+	res = store_exec(store, &log_query, 10, params, err);
 	if (res == NULL)
 		return NULL;
 	json = strdup(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "[]");
@@ -814,4 +863,29 @@ bool store_console_token_rotate(struct store *store, const char *tenant_id, cons
 	if (!found)
 		return error_set(err, 404, NULL, "no valid provider %s", token_id);
 	return true;
+}
+
+char *store_console_json(struct store *store, enum store_console_query which,
+			 const char *tenant_id, const char *arg, int offset, struct scim_error *err)
+{
+	struct store_statement *stmts[] = { &console_users, &console_groups, &console_user,
+					    &console_group };
+	char text[16];
+	const char *params[3] = { tenant_id, arg, text };
+	PGresult *res;
+	char *json = NULL;
+
+	snprintf(text, sizeof(text), "%d", offset);
+	res = store_exec(store, stmts[which], which <= STORE_CONSOLE_GROUPS ? 3 : 2, params, err);
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) == 1) {
+		json = strdup(PQgetvalue(res, 0, 0));
+		if (json == NULL)
+			abort();
+	} else {
+		error_set(err, 404, NULL, "no such resource");
+	}
+	PQclear(res);
+	return json;
 }

@@ -203,6 +203,19 @@ bool store_console_token_rotate(struct store *store, const char *tenant_id, cons
 				const uint8_t hash[32], long long *new_id, char *title,
 				size_t title_size, struct scim_error *err);
 
+/*
+ * The console's users and groups, as JSON text (malloc'd): a page of 50
+ * (and one more, to tell a next page) of a tenant's users or groups whose
+ * name starts with `arg` (NULL: all) after `offset`; or one user or group
+ * (`arg` its id; 404 when none) with its document, and its groups or its
+ * members (500 at most, and their count) as "related".
+ */
+enum store_console_query {
+	STORE_CONSOLE_USERS, STORE_CONSOLE_GROUPS, STORE_CONSOLE_USER, STORE_CONSOLE_GROUP
+};
+char *store_console_json(struct store *store, enum store_console_query which,
+			 const char *tenant_id, const char *arg, int offset, struct scim_error *err);
+
 /* Whether PostgreSQL reads `text` as a time (timestamptz). */
 bool store_time_valid(struct store *store, const char *text, bool *valid, struct scim_error *err);
 
@@ -216,6 +229,7 @@ struct store_log_filter {
 	bool failed;		/* status 400 and above only */
 	const char *since;	/* times */
 	const char *until;
+	const char *before;	/* a log_id: older rows only (the next page) */
 	int limit;
 };
 /* The rows of the provisioning log that match, newest first, as the JSON

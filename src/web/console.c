@@ -283,12 +283,10 @@ static void sign_in(struct console *c, struct scim_error *err)
 	if (failures >= REFUSE_AFTER) {
 		log_msg(c->log, LOG_WARNING, "sign-in refused from %s: %lld failures in 15 minutes",
 			address, failures);
-		{
-			sign_in_page(c, 429,
-				     "Too many failed sign-ins from your address: try again in "
-				     "15 minutes.");
-			return;
-		}
+		sign_in_page(c, 429,
+			     "Too many failed sign-ins from your address: try again in "
+			     "15 minutes.");
+		return;
 	}
 	if (name == NULL || password == NULL || strlen(name) > 200 ||
 	    strlen(password) > PASSWORD_MAX_LENGTH) {
@@ -305,12 +303,9 @@ static void sign_in(struct console *c, struct scim_error *err)
 		log_msg(c->log, LOG_WARNING, "sign-in failed for \"%s\" from %s", name, address);
 		/* Each failure past the first few costs the next attempt time. */
 		if (failures + 1 >= SLOW_AFTER)
-			sleep((unsigned)(failures + 2 - SLOW_AFTER < 5 ? failures + 2 - SLOW_AFTER
-									: 5));
-		{
-			sign_in_page(c, 401, "The name or the password is wrong.");
-			return;
-		}
+			sleep((unsigned)(failures + 2 - SLOW_AFTER < 5 ? failures + 2 - SLOW_AFTER : 5));
+		sign_in_page(c, 401, "The name or the password is wrong.");
+		return;
 	}
 	/* The session id: a token's 256 random bits, without its prefix. */
 	if (!token_generate(id, token_hash)) {
@@ -376,6 +371,10 @@ static void home(struct console *c, struct scim_error *err)
 		tenant_link(c, &h, rows[i].id, "/providers", "Providers");
 		html_raw(&h, " ");
 		tenant_link(c, &h, rows[i].id, "/log", "Provisioning log");
+		html_raw(&h, " ");
+		tenant_link(c, &h, rows[i].id, "/users", "Users");
+		html_raw(&h, " ");
+		tenant_link(c, &h, rows[i].id, "/groups", "Groups");
 		html_raw(&h, "</td></tr>");
 	}
 	html_raw(&h, "</tbody></table>");
@@ -556,10 +555,8 @@ static void provider_add(struct console *c, const char *tenant_id, struct scim_e
 
 		snprintf(detail, sizeof(detail), "%s", err->detail);
 		error_clear(err);
-		{
-			message_page(c, 400, "Not added", detail);
-			return;
-		}
+		message_page(c, 400, "Not added", detail);
+		return;
 	}
 	for (i = 0; i < parsed.count; i++) {
 		char address[ADDRESS_TEXT_SIZE];
@@ -653,104 +650,300 @@ static void log_cell(struct html *h, const json_t *row, const char *key)
 	html_raw(h, "</td>");
 }
 
-static void log_page(struct console *c, const char *tenant_name, struct scim_error *err)
+/* The log's rows as a table. */
+static void log_table(struct html *h, const json_t *rows, size_t count)
 {
-	struct store_log_filter f = { 0 };
 	const json_t *row;
 	const json_t *name;
-	struct html h = { 0 };
-	json_t *rows;
-	char *json;
-	char title[300];
 	size_t i;
 	size_t k;
 
+	html_raw(h, "<table><thead><tr><th>Time (UTC)</th><th>Provider</th><th>Action</th>"
+		 "<th>Type</th><th>Resource</th><th>Changed</th><th>Status</th><th>Detail</th>"
+		 "<th>Request</th></tr></thead><tbody>");
+	for (i = 0; i < count && i < json_array_size(rows); i++) {
+		row = json_array_get(rows, i);
+		html_raw(h, "<tr>");
+		log_cell(h, row, "at");
+		if (json_is_string(json_object_get(row, "admin"))) {
+			html_raw(h, "<td>console: ");
+			html_text(h, json_string_value(json_object_get(row, "admin")));
+			html_raw(h, "</td>");
+		} else {
+			log_cell(h, row, "provider");
+		}
+		log_cell(h, row, "action");
+		log_cell(h, row, "resource_type");
+		log_cell(h, row, json_is_string(json_object_get(row, "resource_name")) ?
+			 "resource_name" : "resource_id");
+		html_raw(h, "<td>");
+		json_array_foreach(json_object_get(row, "attributes"), k, name) {
+			html_raw(h, k ? ", " : "");
+			html_text(h, json_string_value(name));
+		}
+		html_raw(h, "</td>");
+		log_cell(h, row, "status");
+		log_cell(h, row, "detail");
+		log_cell(h, row, "request_id");
+		html_raw(h, "</tr>");
+	}
+	html_raw(h, "</tbody></table>");
+}
+
+/* The rows of a filter, or NULL with err set (400: a value it cannot use). */
+static json_t *log_rows(struct console *c, const struct store_log_filter *f,
+			struct scim_error *err)
+{
+	char *json = store_log_query(c->store, f, err);
+	json_t *rows;
+
+	if (json == NULL)
+		return NULL;
+	rows = json_loads(json, 0, NULL);
+	free(json);
+	return rows;
+}
+
+/* A query parameter, NULL when absent or empty. */
+static const char *param(const struct console *c, const char *name)
+{
+	const char *value = http_query_get(c->req, name);
+
+	return value != NULL && value[0] != '\0' ? value : NULL;
+}
+
+static void filter_input(struct html *h, const char *label, const char *name, const char *value)
+{
+	html_raw(h, "<label>");
+	html_text(h, label);
+	html_raw(h, " <input name=\"");
+	html_text(h, name);
+	html_raw(h, "\" value=\"");
+	html_text(h, value);
+	html_raw(h, "\"></label>");
+}
+
+#define LOG_PAGE 100
+
+static void log_page(struct console *c, const char *tenant_name, struct scim_error *err)
+{
+	struct store_log_filter f = { 0 };
+	struct html h = { 0 };
+	const char *before = param(c, "before");
+	char title[300];
+	json_t *rows;
+
 	f.tenant = tenant_name;
-	f.provider = http_query_get(c->req, "provider");
-	f.action = http_query_get(c->req, "action");
-	f.resource = http_query_get(c->req, "name");
-	f.failed = http_query_get(c->req, "failed") != NULL;
-	f.since = http_query_get(c->req, "since");
-	f.until = http_query_get(c->req, "until");
-	f.limit = 100;
-	/* Empty fields of the filter form filter nothing. */
-	if (f.provider && !f.provider[0])
+	f.provider = param(c, "provider");
+	f.action = param(c, "action");
+	f.resource = param(c, "name");
+	f.failed = param(c, "failed") != NULL;
+	f.since = param(c, "since");
+	f.until = param(c, "until");
+	f.before = before != NULL && strspn(before, "0123456789") == strlen(before) ? before : NULL;
+	f.limit = LOG_PAGE + 1;
+	if (f.provider != NULL && strspn(f.provider, "0123456789") != strlen(f.provider))
 		f.provider = NULL;
-	if (f.action && !f.action[0])
-		f.action = NULL;
-	if (f.resource && !f.resource[0])
-		f.resource = NULL;
-	if (f.since && !f.since[0])
-		f.since = NULL;
-	if (f.until && !f.until[0])
-		f.until = NULL;
-	if (f.provider && strspn(f.provider, "0123456789") != strlen(f.provider))
-		f.provider = NULL;
-	json = store_log_query(c->store, &f, err);
-	if (json == NULL) {
+	rows = log_rows(c, &f, err);
+	if (rows == NULL) {
 		if (err->status == 400) {
 			error_clear(err);
-			{
-				message_page(c, 400, "Provisioning log",
-					     "A filter has a value the log cannot use (a time?).");
-				return;
-			}
+			message_page(c, 400, "Provisioning log",
+				     "A filter has a value the log cannot use (a time?).");
 		}
 		return;
 	}
-	rows = json_loads(json, 0, NULL);
-	free(json);
 	snprintf(title, sizeof(title), "Provisioning log of %s", tenant_name);
 	page_start(c, &h, title);
-	html_raw(&h,
-		 "<form method=\"get\" class=\"filters\"><label>Name or id <input name=\"name\" "
-		 "value=\"");
-	html_text(&h, f.resource);
-	html_raw(&h, "\"></label><label>Action <input name=\"action\" value=\"");
-	html_text(&h, f.action);
-	html_raw(&h, "\"></label><label>Provider <input name=\"provider\" value=\"");
-	html_text(&h, f.provider);
-	html_raw(&h, "\"></label><label>Since <input name=\"since\" placeholder=\"2026-12-01\" value=\"");
-	html_text(&h, f.since);
-	html_raw(&h, "\"></label><label>Until <input name=\"until\" value=\"");
-	html_text(&h, f.until);
-	html_rawf(&h,
-		  "\"></label><label><input type=\"checkbox\" name=\"failed\" value=\"1\"%s> "
-		  "Failed only</label><button>Filter</button></form>",
-		  f.failed ? " checked" : "");
-	html_raw(&h, "<table><thead><tr><th>Time (UTC)</th><th>Provider</th><th>Action</th>"
-		     "<th>Type</th><th>Resource</th><th>Changed</th><th>Status</th><th>Detail</th>"
-		     "<th>Request</th></tr></thead><tbody>");
-	json_array_foreach(rows, i, row)
-	{
-		html_raw(&h, "<tr>");
-		log_cell(&h, row, "at");
-		if (json_is_string(json_object_get(row, "admin"))) {
-			html_raw(&h, "<td>console: ");
-			html_text(&h, json_string_value(json_object_get(row, "admin")));
-			html_raw(&h, "</td>");
-		} else {
-			log_cell(&h, row, "provider");
-		}
-		log_cell(&h, row, "action");
-		log_cell(&h, row, "resource_type");
-		log_cell(&h, row,
-			 json_is_string(json_object_get(row, "resource_name")) ? "resource_name"
-									       : "resource_id");
-		html_raw(&h, "<td>");
-		json_array_foreach(json_object_get(row, "attributes"), k, name)
-		{
-			html_raw(&h, k ? ", " : "");
-			html_text(&h, json_string_value(name));
-		}
+	html_raw(&h, "<form method=\"get\" class=\"filters\">");
+	filter_input(&h, "Name or id", "name", f.resource);
+	filter_input(&h, "Action", "action", f.action);
+	filter_input(&h, "Provider", "provider", f.provider);
+	filter_input(&h, "Since", "since", f.since);
+	filter_input(&h, "Until", "until", f.until);
+	html_rawf(&h, "<label><input type=\"checkbox\" name=\"failed\" value=\"1\"%s> Failed only"
+		  "</label><button>Filter</button></form>", f.failed ? " checked" : "");
+	log_table(&h, rows, LOG_PAGE);
+	if (json_array_size(rows) > LOG_PAGE) {
+		/* The next page: older than the last row shown, same filters. */
+		html_raw(&h, "<p><a class=\"next\" href=\"?before=");
+		html_rawf(&h, "%lld", (long long)json_integer_value(
+			json_object_get(json_array_get(rows, LOG_PAGE - 1), "log_id")));
+		if (f.resource) { html_raw(&h, "&amp;name="); html_query_value(&h, f.resource); }
+		if (f.action) { html_raw(&h, "&amp;action="); html_query_value(&h, f.action); }
+		if (f.provider) { html_raw(&h, "&amp;provider="); html_query_value(&h, f.provider); }
+		if (f.since) { html_raw(&h, "&amp;since="); html_query_value(&h, f.since); }
+		if (f.until) { html_raw(&h, "&amp;until="); html_query_value(&h, f.until); }
+		if (f.failed)
+			html_raw(&h, "&amp;failed=1");
+		html_raw(&h, "\">Older</a></p>");
+	}
+	json_decref(rows);
+	page_end(c, &h, 200);
+}
+
+/* ---- users and groups --------------------------------------------------------- */
+
+/* A list of a tenant's users or groups, 50 a page, searched by name. */
+static void resources_page(struct console *c, const char *tenant_id, const char *tenant_name,
+			   bool groups, struct scim_error *err)
+{
+	const char *q = param(c, "q");
+	const char *page_text = param(c, "page");
+	int page = page_text != NULL ? atoi(page_text) : 0;
+	const json_t *row;
+	struct html h = { 0 };
+	char title[300];
+	char link[128];
+	json_t *rows;
+	char *json;
+	size_t i;
+
+	if (page < 0 || page > 100000)
+		page = 0;
+	json = store_console_json(c->store, groups ? STORE_CONSOLE_GROUPS : STORE_CONSOLE_USERS,
+				  tenant_id, q, page * 50, err);
+	if (json == NULL)
+		return;
+	rows = json_loads(json, 0, NULL);
+	free(json);
+	snprintf(title, sizeof(title), "%s of %s", groups ? "Groups" : "Users", tenant_name);
+	page_start(c, &h, title);
+	html_raw(&h, "<form method=\"get\" class=\"filters\">");
+	filter_input(&h, groups ? "displayName starts with" : "userName or displayName starts with",
+		     "q", q);
+	html_raw(&h, "<button>Search</button></form><table><thead><tr>");
+	html_raw(&h, groups ? "<th>displayName</th><th>Members</th>" :
+		 "<th>userName</th><th>displayName</th><th>Active</th>");
+	html_raw(&h, "<th>externalId</th><th>Last modified (UTC)</th></tr></thead><tbody>");
+	for (i = 0; i < json_array_size(rows) && i < 50; i++) {
+		row = json_array_get(rows, i);
+		snprintf(link, sizeof(link), "/%s/%s", groups ? "groups" : "users",
+			 json_string_value(json_object_get(row, "id")));
+		html_raw(&h, "<tr><td>");
+		tenant_link(c, &h, tenant_id, link, json_string_value(json_object_get(
+			row, groups ? "display_name" : "user_name")));
 		html_raw(&h, "</td>");
-		log_cell(&h, row, "status");
-		log_cell(&h, row, "detail");
-		log_cell(&h, row, "request_id");
+		if (groups) {
+			log_cell(&h, row, "members");
+		} else {
+			log_cell(&h, row, "display_name");
+			html_raw(&h, json_is_true(json_object_get(row, "active")) ? "<td>yes</td>" :
+				 "<td>no</td>");
+		}
+		log_cell(&h, row, "external_id");
+		log_cell(&h, row, "last_modified");
+		html_raw(&h, "</tr>");
+	}
+	html_raw(&h, "</tbody></table><p>");
+	if (page > 0) {
+		html_rawf(&h, "<a href=\"?page=%d&amp;q=", page - 1);
+		html_query_value(&h, q);
+		html_raw(&h, "\">Previous</a> ");
+	}
+	if (json_array_size(rows) > 50) {
+		html_rawf(&h, "<a class=\"next\" href=\"?page=%d&amp;q=", page + 1);
+		html_query_value(&h, q);
+		html_raw(&h, "\">Next</a>");
+	}
+	html_raw(&h, "</p>");
+	json_decref(rows);
+	page_end(c, &h, 200);
+}
+
+/* An attribute's value as text: strings as they are, the rest as JSON. */
+static void value_cell(struct html *h, const json_t *value)
+{
+	char *text;
+
+	html_raw(h, "<td>");
+	if (json_is_string(value)) {
+		html_text(h, json_string_value(value));
+	} else {
+		text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+		html_text(h, text);
+		free(text);
+	}
+	html_raw(h, "</td>");
+}
+
+/* One user or group: its attributes, its groups or members, its log. */
+static void resource_page(struct console *c, const char *tenant_id, const char *tenant_name,
+			  bool group, const char *id, struct scim_error *err)
+{
+	struct store_log_filter f = { 0 };
+	const json_t *value;
+	const json_t *item;
+	const char *key;
+	struct html h = { 0 };
+	json_t *resource;
+	json_t *rows;
+	char link[128];
+	char *json;
+	size_t i;
+
+	if (!resource_id_valid(id)) {
+		not_found(c);
+		return;
+	}
+	json = store_console_json(c->store, group ? STORE_CONSOLE_GROUP : STORE_CONSOLE_USER,
+				  tenant_id, id, 0, err);
+	if (json == NULL) {
+		if (err->status == 404) {
+			error_clear(err);
+			not_found(c);
+		}
+		return;
+	}
+	resource = json_loads(json, 0, NULL);
+	free(json);
+	f.tenant = tenant_name;
+	f.resource = id;
+	f.limit = LOG_PAGE;
+	rows = log_rows(c, &f, err);
+	if (rows == NULL) {
+		json_decref(resource);
+		return;
+	}
+	page_start(c, &h, json_string_value(json_object_get(resource, "name")));
+	html_raw(&h, "<table><tbody><tr><th>id</th>");
+	value_cell(&h, json_object_get(resource, "id"));
+	html_raw(&h, "</tr><tr><th>created (UTC)</th>");
+	value_cell(&h, json_object_get(resource, "created"));
+	html_raw(&h, "</tr><tr><th>lastModified (UTC)</th>");
+	value_cell(&h, json_object_get(resource, "last_modified"));
+	html_raw(&h, "</tr><tr><th>version</th>");
+	value_cell(&h, json_object_get(resource, "version"));
+	html_raw(&h, "</tr>");
+	json_object_foreach(json_object_get(resource, "doc"), key, value) {
+		if (strcmp(key, "schemas") == 0)
+			continue;
+		html_raw(&h, "<tr><th>");
+		html_text(&h, key);
+		html_raw(&h, "</th>");
+		value_cell(&h, value);
 		html_raw(&h, "</tr>");
 	}
 	html_raw(&h, "</tbody></table>");
+	html_raw(&h, group ? "<h2>Members</h2>" : "<h2>Groups</h2>");
+	if (group)
+		html_rawf(&h, "<p>%lld in all%s</p>",
+			  (long long)json_integer_value(json_object_get(resource, "related_count")),
+			  json_integer_value(json_object_get(resource, "related_count")) > 500 ?
+			  ", the first 500 by name:" : "");
+	html_raw(&h, "<ul>");
+	json_array_foreach(json_object_get(resource, "related"), i, item) {
+		snprintf(link, sizeof(link), "/%s/%s",
+			 strcmp(json_string_value(json_object_get(item, "type")), "User") == 0 ?
+			 "users" : "groups", json_string_value(json_object_get(item, "id")));
+		html_raw(&h, "<li>");
+		tenant_link(c, &h, tenant_id, link, json_string_value(json_object_get(item, "name")));
+		html_raw(&h, "</li>");
+	}
+	html_raw(&h, "</ul><h2>Provisioning log</h2>");
+	log_table(&h, rows, LOG_PAGE);
 	json_decref(rows);
+	json_decref(resource);
 	page_end(c, &h, 200);
 }
 
@@ -821,6 +1014,18 @@ static void tenant_route(struct console *c, const char *path, bool post, struct 
 			provider_add(c, tenant_id, err);
 		else
 			providers_page(c, tenant_id, name, err);
+		return;
+	}
+	if ((strcmp(rest, "/users") == 0 || strcmp(rest, "/groups") == 0) && !post) {
+		resources_page(c, tenant_id, name, strcmp(rest, "/groups") == 0, err);
+		return;
+	}
+	if (strncmp(rest, "/users/", 7) == 0 && !post) {
+		resource_page(c, tenant_id, name, false, rest + 7, err);
+		return;
+	}
+	if (strncmp(rest, "/groups/", 8) == 0 && !post) {
+		resource_page(c, tenant_id, name, true, rest + 8, err);
 		return;
 	}
 	if (strcmp(rest, "/log") == 0 && !post) {

@@ -252,3 +252,50 @@ def test_failed_sign_ins_are_slowed(ctx):
         assert times[-1] >= 1.0 and times[0] < 1.0, times
         assert ctx.psql("SELECT count(*) FROM admin_sign_in_failures WHERE client_address = '%s'"
                         % address).strip() == "6"
+
+
+def test_users_groups_and_their_pages(ctx):
+    from harness import BULK_REQUEST_SCHEMA, GROUP_SCHEMA
+    c, other = ctx.new_tenant(), ctx.new_tenant()
+    prefix = ctx.unique("page")
+    ops = [{"method": "POST", "path": "/Users", "bulkId": "u%d" % i,
+            "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                     "userName": "%s-%03d@example.com" % (prefix, i), "displayName": "Page %d" % i}}
+           for i in range(105)]
+    r = expect_status(c.post("/Bulk", {"schemas": [BULK_REQUEST_SCHEMA], "Operations": ops}), 200)
+    assert all(op["status"] == "201" for op in r.json["Operations"]), r.json
+    ada = create_user(c, user_body(ctx, "ada.", displayName="Ada <Lovelace>"))
+    group = expect_status(c.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Engineers & Co",
+                                             "members": [{"value": ada["id"]}]}), 201).json
+    stranger = create_user(other, user_body(ctx, "stranger."))
+    with Accounts(ctx) as accounts:
+        name, password = accounts.add(c.tenant)
+        b = Browser(ctx)
+        b.sign_in(name, password)
+        t = "/tenants/%s" % c.tenant_id
+        status, _, page = b.get(t + "/users")
+        assert status == 200 and page.count("%s-" % prefix) == 49 and 'class="next"' in page, status
+        status, _, page = b.get(t + "/users?page=2")
+        assert page.count("%s-" % prefix) == 6 and 'class="next"' not in page, page.count(prefix)
+        status, _, page = b.get(t + "/users?q=" + urllib.parse.quote(prefix.upper() + "-10"))
+        assert page.count("%s-10" % prefix) == 5, "a search by the start of the name, in any case"
+        status, _, page = b.get(t + "/users?q=%25")
+        assert prefix not in page, "% is a character, not a pattern"
+
+        status, _, page = b.get(t + "/users/" + ada["id"])
+        assert status == 200 and "Ada &lt;Lovelace&gt;" in page and "Engineers &amp; Co" in page, status
+        assert ">created<" in page, "the user's log"
+        status, _, page = b.get(t + "/groups/" + group["id"])
+        assert status == 200 and html.escape(ada["userName"]) in page and "1 in all" in page, status
+        status, _, page = b.get(t + "/groups")
+        assert "Engineers &amp; Co" in page
+        for path in ("/users/" + stranger["id"], "/users/not-a-uuid", "/groups/" + ada["id"]):
+            assert b.get(t + path)[0] == 404, path
+
+        status, _, page = b.get(t + "/log")
+        assert page.count("<tr>") == 101 and 'class="next"' in page, page.count("<tr>")
+        older = re.search(r'class="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+        status, _, page = b.get(t + "/log" + older)
+        assert status == 200 and page.count("<tr>") == 8, page.count("<tr>")
+        status, _, page = b.get(t + "/log?failed=1")
+        assert page.count("<tr>") == 1, "no failures: the header row alone"
