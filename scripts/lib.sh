@@ -22,6 +22,11 @@ APACHE_PACKAGES=(apache2 libapache2-mod-fcgid)
 # nginx, and what runs the workers for it (lighttpd/scim-fcgi.service).
 # shellcheck disable=SC2034
 NGINX_PACKAGES=(nginx spawn-fcgi multiwatch)
+# The browser tests of the admin console (tests/browser): Debian's chromium,
+# driven by playwright-core from npm with the machine's Node.js (Debian's
+# nodejs and npm when there is none).
+# shellcheck disable=SC2034
+BROWSER_PACKAGES=(chromium)
 # The load generator of bench/throughput (pgbench comes with postgresql).
 # shellcheck disable=SC2034
 BENCH_PACKAGES=(wrk)
@@ -75,6 +80,18 @@ deps_install() {
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends "${missing[@]}" >&2 ||
 		die "apt-get install failed"
+}
+
+# What the browser tests need: chromium, Node.js with npm, and
+# playwright-core as tests/browser/package-lock.json pins it.
+browser_setup() {
+	deps_install "${BROWSER_PACKAGES[@]}"
+	command -v npm >/dev/null || deps_install nodejs npm
+	if [[ ! -d $REPO/tests/browser/node_modules/playwright-core ||
+		$REPO/tests/browser/package-lock.json -nt $REPO/tests/browser/node_modules ]]; then
+		npm ci --prefix "$REPO/tests/browser" --no-audit --no-fund >&2 || return 1
+		touch "$REPO/tests/browser/node_modules"
+	fi
 }
 
 # Make the Makefile: autoreconf and configure run only when their inputs

@@ -51,10 +51,14 @@ struct console {
 	struct store_console_admin admin;
 	uint8_t session_hash[32];
 	char csrf[65];            /* of this session */
+	char tenant_id[40];       /* of a tenant's page: its links */
 	struct http_request form; /* a POST's fields */
 };
 
 /* ---- pages ---------------------------------------------------------------- */
+
+static void tenant_link(struct console *c, struct html *h, const char *tenant_id,
+			const char *page, const char *text);
 
 static void page_start(struct console *c, struct html *h, const char *title)
 {
@@ -78,7 +82,20 @@ static void page_start(struct console *c, struct html *h, const char *title)
 		html_text(h, c->csrf);
 		html_raw(h, "\"><button>Sign out</button></form>");
 	}
-	html_raw(h, "</header><main><h1>");
+	html_raw(h, "</header>");
+	if (c->signed_in && c->tenant_id[0] != '\0') {
+		static const char *const pages[][2] = {
+			{ "/providers", "Providers" }, { "/log", "Provisioning log" },
+			{ "/users", "Users" }, { "/groups", "Groups" },
+		};
+		size_t i;
+
+		html_raw(h, "<nav>");
+		for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+			tenant_link(c, h, c->tenant_id, pages[i][0], pages[i][1]);
+		html_raw(h, "</nav>");
+	}
+	html_raw(h, "<main><h1>");
 	html_text(h, title);
 	html_raw(h, "</h1>");
 }
@@ -954,6 +971,7 @@ static const char console_css[] =
 	"header{display:flex;gap:1em;align-items:center;padding:.6em 1em;background:#1d3557;color:#fff}"
 	"header a{color:#fff;font-weight:600;text-decoration:none}header .who{margin-left:auto}"
 	"header form{display:inline}main{padding:1em;max-width:70em}"
+	"nav{display:flex;flex-wrap:wrap;gap:1em;padding:.5em 1em;background:#e8eef5}"
 	"table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}"
 	"th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
 	"label{display:block;margin:.5em 0}input,textarea{display:block;font:inherit;max-width:100%}"
@@ -1009,6 +1027,7 @@ static void tenant_route(struct console *c, const char *path, bool post, struct 
 			not_found(c);
 		return;
 	}
+	snprintf(c->tenant_id, sizeof(c->tenant_id), "%s", tenant_id);
 	if (strcmp(rest, "/providers") == 0) {
 		if (post)
 			provider_add(c, tenant_id, err);
