@@ -197,6 +197,7 @@ static void read_request(const struct channel *ch, struct http_request *req,
 {
 	const char *path = channel_param(ch, "PATH_INFO");
 	char address[ADDRESS_TEXT_SIZE];
+	const char *console_base;
 	const char *client;
 
 	req->method = channel_dup(ch, "REQUEST_METHOD");
@@ -218,8 +219,14 @@ static void read_request(const struct channel *ch, struct http_request *req,
 		abort();
 	req->query_invalid = !http_parse_query(req, channel_param(ch, "QUERY_STRING"));
 	read_body(ch, req, settings->max_body);
-	/* The admin console: the web server routes /scim/admin here too. */
-	req->script_name = channel_dup(ch, "SCRIPT_NAME");
+	/* The admin console: the web server routes /scim/admin here too, or
+	 * names the console's path (the shared-hosting .htaccess, whose
+	 * rewrite leaves SCRIPT_NAME at scim.fcgi). */
+	console_base = channel_param(ch, "SCIM_CONSOLE_BASE");
+	if (console_base == NULL)
+		console_base = channel_param(ch, "REDIRECT_SCIM_CONSOLE_BASE");
+	req->script_name = console_base != NULL ? strdup(console_base)
+						: channel_dup(ch, "SCRIPT_NAME");
 	if (req->script_name != NULL) {
 		size_t len = strlen(req->script_name);
 
