@@ -968,7 +968,7 @@ static void resource_page(struct console *c, const char *tenant_id, const char *
 
 static const char console_css[] =
 	"body{font:15px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b}"
-	"header{display:flex;gap:1em;align-items:center;padding:.6em 1em;background:#1d3557;color:#fff}"
+	"header{display:flex;flex-wrap:wrap;gap:1em;align-items:center;padding:.6em 1em;background:#1d3557;color:#fff}"
 	"header a{color:#fff;font-weight:600;text-decoration:none}header .who{margin-left:auto}"
 	"header form{display:inline}main{padding:1em;max-width:70em}"
 	"nav{display:flex;flex-wrap:wrap;gap:1em;padding:.5em 1em;background:#e8eef5}"

@@ -151,6 +151,15 @@ try {
 		await shot("user");
 	});
 
+	await check("readable on a phone", async () => {
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.goto(`${consoleUrl}/tenants/${tenantId}/log`);
+		const width = await page.evaluate(() => document.documentElement.scrollWidth);
+		assert(width <= 390, `the page is ${width} px wide: no sideways scrolling but in tables`);
+		await shot("phone-log");
+		await page.setViewportSize({ width: 1100, height: 800 });
+	});
+
 	await check("revoke, after a confirmation: the token is refused", async () => {
 		await page.goto(`${consoleUrl}/tenants/${tenantId}/providers`);
 		await page.click("a:has-text('Revoke')");

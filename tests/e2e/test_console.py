@@ -299,3 +299,18 @@ def test_users_groups_and_their_pages(ctx):
         assert status == 200 and page.count("<tr>") == 8, page.count("<tr>")
         status, _, page = b.get(t + "/log?failed=1")
         assert page.count("<tr>") == 1, "no failures: the header row alone"
+
+
+def test_sessions_end_idle_and_after_twelve_hours(ctx):
+    c = ctx.new_tenant()
+    with Accounts(ctx) as accounts:
+        name, password = accounts.add(c.tenant)
+        for column, age in (("last_seen", "31 minutes"), ("created", "12 hours 1 minute")):
+            b = Browser(ctx)
+            b.sign_in(name, password)
+            assert b.get("/")[0] == 200
+            ctx.psql("UPDATE admin_sessions SET %s = now() - interval '%s'"
+                     " WHERE admin_id = (SELECT admin_id FROM admins WHERE name = '%s')"
+                     % (column, age, name))
+            status, headers, _ = b.get("/tenants/%s/providers" % c.tenant_id)
+            assert status == 303 and headers["location"] == "/scim/admin/", (column, status)
