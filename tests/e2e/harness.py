@@ -247,7 +247,12 @@ class Context:
         request headers ({"If-Match": ...}), env more settings. path is
         relative to the SCIM base ("/Users?filter=..."). Returns the
         Response and the worker's log (its standard error)."""
-        data = b"" if body is None else json.dumps(body).encode("utf-8")
+        if body is None:
+            data = b""
+        elif isinstance(body, (bytes, str)):
+            data = body.encode("utf-8") if isinstance(body, str) else body
+        else:
+            data = json.dumps(body).encode("utf-8")
         path_info, _, query = path.partition("?")
         parts = urllib.parse.urlsplit(self.base_url)
         run_env = dict(self._env)

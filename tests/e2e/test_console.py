@@ -314,3 +314,17 @@ def test_sessions_end_idle_and_after_twelve_hours(ctx):
                      % (column, age, name))
             status, headers, _ = b.get("/tenants/%s/providers" % c.tenant_id)
             assert status == 303 and headers["location"] == "/scim/admin/", (column, status)
+
+
+def test_the_session_cookie_is_secure_behind_https(ctx):
+    """Run as CGI behind HTTPS (HTTPS=on), the worker marks the cookie Secure."""
+    c = ctx.new_tenant()
+    with Accounts(ctx) as accounts:
+        name, password = accounts.add(c.tenant)
+        form = urllib.parse.urlencode({"name": name, "password": password})
+        r, log = ctx.cgi("POST", "/sign-in", form, env={
+            "SCRIPT_NAME": "/scim/admin", "HTTPS": "on",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded"})
+        assert r.status == 303, (r, log)
+        cookie = r.headers.get("set-cookie", "")
+        assert cookie.endswith("; HttpOnly; SameSite=Strict; Secure"), cookie
