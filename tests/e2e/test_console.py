@@ -328,3 +328,18 @@ def test_the_session_cookie_is_secure_behind_https(ctx):
         assert r.status == 303, (r, log)
         cookie = r.headers.get("set-cookie", "")
         assert cookie.endswith("; HttpOnly; SameSite=Strict; Secure"), cookie
+
+
+def test_an_address_with_twenty_failures_is_refused(ctx):
+    c = ctx.new_tenant()
+    with Accounts(ctx) as accounts:
+        name, password = accounts.add(c.tenant)
+        address = "192.0.2.%d" % (int(time.time() * 7) % 200 + 20)
+        ctx.psql("INSERT INTO admin_sign_in_failures (client_address)"
+                 " SELECT '%s' FROM generate_series(1, 20)" % address)
+        b = Browser(ctx)
+        status, _, page = b.post("/sign-in", {"name": name, "password": password},
+                                 headers={"X-Forwarded-For": address})
+        assert status == 429 and "try again in 15 minutes" in page, status
+        assert b.cookie is None, "not even the right password signs in"
+        ctx.psql("DELETE FROM admin_sign_in_failures WHERE client_address = '%s'" % address)
