@@ -27,6 +27,9 @@ NGINX_PACKAGES=(nginx spawn-fcgi multiwatch)
 # nodejs and npm when there is none).
 # shellcheck disable=SC2034
 BROWSER_PACKAGES=(chromium)
+# groff, which checks the manual pages (man/) in scripts/test.
+# shellcheck disable=SC2034
+DOC_PACKAGES=(groff-base)
 # The load generator of bench/throughput (pgbench comes with postgresql).
 # shellcheck disable=SC2034
 BENCH_PACKAGES=(wrk)
