@@ -72,11 +72,10 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char *changes_attribute_names(const json_t *before, const json_t *after)
+json_t *changes_attribute_names(const json_t *before, const json_t *after)
 {
 	struct names n = { 0 };
 	json_t *array;
-	char *text = NULL;
 	size_t i;
 
 	each_key(before, after, &n, "", attribute);
@@ -89,11 +88,7 @@ char *changes_attribute_names(const json_t *before, const json_t *after)
 		free(n.items[i]);
 	}
 	free(n.items);
-	text = json_dumps(array, JSON_COMPACT);
-	json_decref(array);
-	if (text == NULL)
-		abort();
-	return text;
+	return array;
 }
 
 /* active as stored: absent is true (RFC 7643 leaves it to the service). */

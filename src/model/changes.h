@@ -11,14 +11,14 @@
 
 /*
  * The attributes that differ between `before` and `after` (NULL: no
- * document, as before a create), as the compact JSON text of an array of
- * names in sorted order, malloc'd; NULL when none differ. A complex
+ * document, as before a create), as a JSON array of names in sorted order
+ * (a new reference); NULL when none differ. A complex
  * attribute is named by its sub-attributes that differ ("name.givenName"),
  * an extension's attributes by their full path
  * ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department");
  * "schemas" is never named.
  */
-char *changes_attribute_names(const json_t *before, const json_t *after);
+json_t *changes_attribute_names(const json_t *before, const json_t *after);
 
 /* A user's active going from true (or absent) to false: CHANGE_DISABLED;
  * from false to true (or absent): CHANGE_ENABLED; otherwise CHANGE_NONE. */

@@ -108,7 +108,7 @@ struct store_log_entry {
 	int status;
 	const char *scim_type;
 	const char *detail;
-	char *attributes;           /* owned: a JSON array of the names changed */
+	json_t *attributes;         /* owned: a JSON array of the names changed */
 	const char *admin;          /* the console's administrator; NULL: a client */
 };
 void store_log_entry_clear(struct store_log_entry *entry);

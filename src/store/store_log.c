@@ -26,24 +26,19 @@ static const char *text_or_null(const char *s)
  * `out` (NULL when there are none, or they do not fit: the row goes without
  * them rather than not at all).
  */
-static const char *names_literal(const char *json, char *out, size_t size)
+static const char *names_literal(const json_t *names, char *out, size_t size)
 {
-	json_t *names = json != NULL ? json_loads(json, 0, NULL) : NULL;
 	const json_t *name;
 	const char *p;
 	size_t used = 0;
 	size_t i;
 
-	if (!json_is_array(names) || json_array_size(names) == 0) {
-		json_decref(names);
+	if (!json_is_array(names) || json_array_size(names) == 0)
 		return NULL;
-	}
 	out[used++] = '{';
 	json_array_foreach(names, i, name) {
-		if (used + 2 * json_string_length(name) + 4 >= size) {
-			json_decref(names);
+		if (used + 2 * json_string_length(name) + 4 >= size)
 			return NULL;
-		}
 		if (i > 0)
 			out[used++] = ',';
 		out[used++] = '"';
@@ -56,7 +51,6 @@ static const char *names_literal(const char *json, char *out, size_t size)
 	}
 	out[used++] = '}';
 	out[used] = '\0';
-	json_decref(names);
 	return out;
 }
 
@@ -89,7 +83,7 @@ void store_log_params(const struct store_log_entry *e, struct store_log_params *
 void store_log_entry_clear(struct store_log_entry *entry)
 {
 	free(entry->resource_name);
-	free(entry->attributes);
+	json_decref(entry->attributes);
 	entry->resource_name = NULL;
 	entry->attributes = NULL;
 }

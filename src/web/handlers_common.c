@@ -101,35 +101,32 @@ void handler_audit(struct request_context *ctx, const char *id, const json_t *be
 	const char *key = a->resource_type != NULL && strcmp(a->resource_type, "Group") == 0 ?
 			  "displayName" : "userName";
 	const char *name = json_string_value(json_object_get(after ? after : before, key));
+	enum change_active active;
 	bool changed;
 
 	snprintf(a->resource_id, sizeof(a->resource_id), "%s", id);
 	free(a->resource_name);
 	a->resource_name = name != NULL ? strdup(name) : NULL;
-	free(a->attributes);
+	json_decref(a->attributes);
 	a->attributes = after != NULL ? changes_attribute_names(before, after) : NULL;
 	a->members = added >= 0;
 	a->members_added = added > 0 ? added : 0;
 	a->members_removed = removed > 0 ? removed : 0;
 	changed = a->attributes != NULL || a->members_added > 0 || a->members_removed > 0;
-	if (a->attributes != NULL && (added > 0 || removed > 0)) {
+	if (added > 0 || removed > 0) {
 		/* The members live in their own table: named here. */
-		json_t *names = json_loads(a->attributes, 0, NULL);
-
-		json_array_append_new(names, json_string("members"));
-		free(a->attributes);
-		a->attributes = json_dumps(names, JSON_COMPACT);
-		json_decref(names);
-	} else if (a->attributes == NULL && changed) {
-		a->attributes = strdup("[\"members\"]");
+		if (a->attributes == NULL)
+			a->attributes = json_array();
+		json_array_append_new(a->attributes, json_string("members"));
 	}
 	if (after == NULL || before == NULL)
 		return; /* deleted, created */
+	active = changes_active(before, after);
 	if (!changed)
 		a->action = "unchanged";
-	else if (changes_active(before, after) == CHANGE_DISABLED)
+	else if (active == CHANGE_DISABLED)
 		a->action = "disabled";
-	else if (changes_active(before, after) == CHANGE_ENABLED)
+	else if (active == CHANGE_ENABLED)
 		a->action = "enabled";
 }
 

@@ -190,7 +190,7 @@ static void audit_write(struct request_context *ctx)
 		a->scim_type = ctx->err.scim_type;
 		a->detail = ctx->err.detail;
 		/* Nothing was changed. */
-		free(a->attributes);
+		json_decref(a->attributes);
 		a->attributes = NULL;
 		a->members = false;
 	} else if (ctx->resp->status != 0) {
