@@ -168,6 +168,9 @@ static struct store_statement console_tenants = { .sql =
 	"  AND l.status >= 400 AND l.at > now() - interval '24 hours')"
 	" FROM tenants t WHERE $1::uuid IS NULL OR t.tenant_id = $1::uuid ORDER BY t.name"
 };
+static struct store_statement console_tenant_name = { .sql =
+	"SELECT name FROM tenants WHERE tenant_id = $1::uuid"
+};
 static struct store_statement console_token_add = { .sql =
 	"INSERT INTO tokens (tenant_id, title, token_hash, allowed_networks)"
 	" VALUES ($1::uuid, $2, $3::bytea, $4::cidr[]) RETURNING token_id"
@@ -799,6 +802,21 @@ bool store_console_tokens(struct store *store, const char *tenant_id,
 
 	*rows = list(store, &token_list, 2, params, sizeof(**rows), fill_token, nrows, err);
 	return *rows != NULL;
+}
+
+bool store_console_tenant_name(struct store *store, const char *tenant_id, char *name,
+				size_t size, bool *found, struct scim_error *err)
+{
+	const char *params[1] = { tenant_id };
+	PGresult *res = store_exec(store, &console_tenant_name, 1, params, err);
+
+	if (res == NULL)
+		return false;
+	*found = PQntuples(res) == 1;
+	if (*found)
+		snprintf(name, size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return true;
 }
 
 bool store_console_token_add(struct store *store, const char *tenant_id, const char *title,

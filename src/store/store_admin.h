@@ -190,6 +190,9 @@ struct store_console_tenant {
 /* Every tenant (tenant_id NULL), or that one; by name. */
 bool store_console_tenants(struct store *store, const char *tenant_id,
 			   struct store_console_tenant **rows, int *nrows, struct scim_error *err);
+/* The name of the tenant of that id; *found false when there is none. */
+bool store_console_tenant_name(struct store *store, const char *tenant_id, char *name,
+				size_t size, bool *found, struct scim_error *err);
 /* The providers (tokens) of a tenant, as store_token_list() gives them. */
 bool store_console_tokens(struct store *store, const char *tenant_id,
 			  struct store_token_row **rows, int *nrows, struct scim_error *err);

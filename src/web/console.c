@@ -434,20 +434,12 @@ static void tenant_add(struct console *c, struct scim_error *err)
 static bool tenant_visible(struct console *c, const char *tenant_id, char *name, size_t size,
 			   struct scim_error *err)
 {
-	struct store_console_tenant *rows;
-	int nrows;
-	bool found;
+	bool found = false;
 
 	if (!resource_id_valid(tenant_id) ||
 	    (c->admin.tenant_id[0] != '\0' && strcasecmp(c->admin.tenant_id, tenant_id) != 0))
 		return false;
-	if (!store_console_tenants(c->store, tenant_id, &rows, &nrows, err))
-		return false;
-	found = nrows == 1;
-	if (found)
-		snprintf(name, size, "%s", rows[0].name);
-	free(rows);
-	return found;
+	return store_console_tenant_name(c->store, tenant_id, name, size, &found, err) && found;
 }
 
 /* ---- providers ---------------------------------------------------------------- */
