@@ -211,19 +211,24 @@ static bool read_session(struct console *c, struct scim_error *err)
 	return true;
 }
 
-/* A POST from this origin with this session's CSRF token. */
+/* A POST from this origin with this session's CSRF token (`with_session`)?
+ * When not, the answer is 403. */
 static bool post_allowed(struct console *c, bool with_session)
 {
 	const char *token = http_query_get(&c->form, "csrf");
 	char origin[600];
+	bool ok = true;
 
 	if (c->req->origin != NULL && c->req->host != NULL) {
 		snprintf(origin, sizeof(origin), "%s://%s", c->req->https ? "https" : "http",
 			 c->req->host);
-		if (strcmp(c->req->origin, origin) != 0)
-			return false;
+		ok = strcmp(c->req->origin, origin) == 0;
 	}
-	return !with_session || (token != NULL && strcmp(token, c->csrf) == 0);
+	if (ok && with_session)
+		ok = token != NULL && strcmp(token, c->csrf) == 0;
+	if (!ok)
+		message_page(c, 403, "Refused", "The form did not come from this console.");
+	return ok;
 }
 
 /* ---- the provisioning log's rows of the console's actions --------------------- */
@@ -291,10 +296,8 @@ static void sign_in(struct console *c, struct scim_error *err)
 	bool found = false;
 	bool ok;
 
-	if (!post_allowed(c, false)) {
-		message_page(c, 403, "Refused", "The form did not come from this console.");
+	if (!post_allowed(c, false))
 		return;
-	}
 	if (!store_console_failures(c->store, address, &failures, err))
 		return;
 	if (failures >= REFUSE_AFTER) {
@@ -339,10 +342,8 @@ static void sign_in(struct console *c, struct scim_error *err)
 
 static void sign_out(struct console *c, struct scim_error *err)
 {
-	if (!post_allowed(c, true)) {
-		message_page(c, 403, "Refused", "The form did not come from this console.");
+	if (!post_allowed(c, true))
 		return;
-	}
 	if (!store_console_session_end(c->store, c->session_hash, err))
 		return;
 	set_cookie(c, "", true);
@@ -416,10 +417,8 @@ static void tenant_add(struct console *c, struct scim_error *err)
 		not_found(c);
 		return;
 	}
-	if (!post_allowed(c, true)) {
-		message_page(c, 403, "Refused", "The form did not come from this console.");
+	if (!post_allowed(c, true))
 		return;
-	}
 	if (name == NULL || name[0] == '\0' || strlen(name) > 100) {
 		message_page(c, 400, "Not added", "A tenant needs a name of 1 to 100 characters.");
 		return;
@@ -550,10 +549,8 @@ static void provider_add(struct console *c, const char *tenant_id, struct scim_e
 	long long token_id;
 	size_t i;
 
-	if (!post_allowed(c, true)) {
-		message_page(c, 403, "Refused", "The form did not come from this console.");
+	if (!post_allowed(c, true))
 		return;
-	}
 	if (title == NULL || title[0] == '\0' || strlen(title) > 200) {
 		message_page(c, 400, "Not added",
 			     "A provider needs a title of 1 to 200 characters.");
@@ -601,10 +598,8 @@ static void provider_revoke(struct console *c, const char *tenant_id, const char
 		page_end(c, &h, 200);
 		return;
 	}
-	if (!post_allowed(c, true)) {
-		message_page(c, 403, "Refused", "The form did not come from this console.");
+	if (!post_allowed(c, true))
 		return;
-	}
 	if (!store_console_token_revoke(c->store, tenant_id, token_id, title, sizeof(title), err)) {
 		if (err->status == 404) {
 			error_clear(err);
@@ -625,10 +620,8 @@ static void provider_rotate(struct console *c, const char *tenant_id, const char
 	uint8_t hash[32];
 	long long new_id;
 
-	if (!post_allowed(c, true)) {
-		message_page(c, 403, "Refused", "The form did not come from this console.");
+	if (!post_allowed(c, true))
 		return;
-	}
 	if (!token_generate(token, hash)) {
 		message_page(c, 500, "Error", "No randomness is available.");
 		return;
