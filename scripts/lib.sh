@@ -804,11 +804,11 @@ nginx_stop() {
 
 ### All of it
 
-# Wait until $1/ServiceProviderConfig answers 200 (it needs no token), at
-# most $4 seconds (default 30); fail early if process $2 (web server $3)
-# exits.
+# Wait until $1/ready answers 200 (a worker runs, the database answers and
+# has its migrations), at most $4 seconds (default 30); fail early if
+# process $2 (web server $3) exits.
 wait_ready() {
-	local url=$1/ServiceProviderConfig pid=$2 name=$3 deadline=$((SECONDS + ${4:-30}))
+	local url=$1/ready pid=$2 name=$3 deadline=$((SECONDS + ${4:-30}))
 	until curl -fs -o /dev/null --max-time 5 "$url"; do
 		if ! process_alive "$pid"; then
 			log "$name exited"

@@ -224,6 +224,35 @@ bool store_connect(struct store *store, struct scim_error *err)
 	return true;
 }
 
+static struct store_statement migrations_exist = { .sql =
+	"SELECT to_regclass('schema_migrations') IS NOT NULL"
+};
+/* Prepared only once the table is known to exist. */
+static struct store_statement migrations_last = { .sql =
+	"SELECT coalesce(max(version), 0) FROM schema_migrations"
+};
+
+bool store_schema_version(struct store *store, int *version, struct scim_error *err)
+{
+	PGresult *res = store_exec(store, &migrations_exist, 0, NULL, err);
+	bool exist;
+
+	*version = 0;
+	if (res == NULL)
+		return false;
+	exist = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!exist)
+		return true;
+	res = store_exec(store, &migrations_last, 0, NULL, err);
+	if (res == NULL)
+		return false;
+	*version = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return true;
+}
+
+
 /*
  * Is the connection gone? libpq does not always say so: after the server
  * ended an idle session (an immediate shutdown or a crash), the next

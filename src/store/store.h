@@ -65,6 +65,18 @@ bool store_connect(struct store *store, struct scim_error *err);
 const char *store_connect_failure(const struct store *store);
 
 /*
+ * The schema version this program needs: the number of the last migration
+ * of sql/ it was built with. A database whose schema_migrations (written by
+ * scimctl migrate) records a lower one lacks something it uses; migrations
+ * only add, so a higher one (migrated ahead of a rolling upgrade) serves.
+ */
+#define STORE_SCHEMA_VERSION 11
+
+/* The database's schema version: its last migration applied; 0 when
+ * scimctl migrate never ran on it. 503 when it cannot be reached. */
+bool store_schema_version(struct store *store, int *version, struct scim_error *err);
+
+/*
  * One transaction per writing request. Rollback never fails visibly. A
  * COMMIT that loses the connection is not answered with a guess: the store
  * asks the database, on a new connection and for up to 10 s, whether the

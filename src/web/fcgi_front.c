@@ -423,7 +423,8 @@ static bool serve_one(const struct channel *ch, struct store *store,
 		router_dispatch(&req, &resp, store, settings, &log);
 	status = write_response(ch, &log, &resp, &cut_after);
 	/* The request's line: who asked what, the answer, and why an error. */
-	log_line_start(&line, &log, status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO);
+	log_line_start(&line, &log, resp.probe ? LOG_DEBUG
+				    : status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO);
 	log_line_add(&line, "client", "%s", req.client_address ? req.client_address : "unknown");
 	log_line_add(&line, "method", "%s", req.method);
 	log_line_add(&line, "path", "%s", req.path);

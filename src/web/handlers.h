@@ -17,6 +17,11 @@
 #include "context.h"
 #include "resource.h"
 
+/* Monitoring, without a token (handlers_monitoring.c): liveness,
+ * readiness (the database answers, its schema is recent enough), metrics. */
+bool health_live(struct request_context *ctx);
+bool health_ready(struct request_context *ctx);
+
 /* Discovery (RFC 7644 section 4). */
 bool service_provider_config_get(struct request_context *ctx);
 bool resource_types_list(struct request_context *ctx);

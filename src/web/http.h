@@ -82,6 +82,8 @@ struct http_response {
 				   sent instead of `body` */
 	char *set_cookie;       /* owned: the admin console's Set-Cookie */
 	const char *page_type;  /* the page's Content-Type (static); NULL: HTML */
+	bool probe;             /* a health check: its request line is logged at
+				   debug level, not with every probe at info */
 	struct http_stream stream; /* produce is NULL when nothing is streamed */
 };
 

@@ -35,6 +35,12 @@ static bool not_implemented(struct request_context *ctx)
 }
 
 static const struct route routes[] = {
+	/* For load balancers and monitoring: no token, no SCIM. */
+	{ "GET", "live", false, NULL, 0, health_live },
+	{ "HEAD", "live", false, NULL, 0, health_live },
+	{ "GET", "ready", false, NULL, 0, health_ready },
+	{ "HEAD", "ready", false, NULL, 0, health_ready },
+
 	{ "GET", "ServiceProviderConfig", false, NULL, 0, service_provider_config_get },
 	{ "GET", "ResourceTypes", false, NULL, 0, resource_types_list },
 	{ "GET", "ResourceTypes", true, NULL, 0, resource_types_get },
