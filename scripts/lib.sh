@@ -37,6 +37,11 @@ BENCH_PACKAGES=(wrk)
 # runtimes, and llvm-symbolizer for the stack traces of their reports.
 # shellcheck disable=SC2034
 FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
+# The Debian package (scripts/package-test): debhelper and lintian, what
+# the package recommends (the service's spawn-fcgi and multiwatch, psql),
+# and man, which finds its manual pages. dpkg-dev comes with build-essential.
+# shellcheck disable=SC2034
+PACKAGE_PACKAGES=(debhelper lintian spawn-fcgi multiwatch postgresql-client man-db)
 
 # useradd, runuser and lighttpd live in sbin, which a user's PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin
@@ -665,7 +670,7 @@ apache_stop() {
 # mod_fcgid with its default limits, mod_rewrite; nothing for the SCIM
 # endpoint. Into the customer's home directory goes the install of the
 # README's "Shared hosting", step by step: the .htaccess, scim.fcgi and the
-# error documents in public_html/scim, the worker and scim.env in ~/scim.
+# error documents in public_html/scim, the worker and scim.conf in ~/scim.
 # Sets APACHE_DIR and APACHE_PID.
 hosting_start() {
 	local port=$1 apache home mime=/etc/mime.types
@@ -676,17 +681,18 @@ hosting_start() {
 	mkdir -p "$APACHE_DIR/run" "$APACHE_DIR/fcgid" "$home/public_html" "$home/scim/bin"
 	# The customer's steps (make install put the worker in ~/scim/bin).
 	cp "$FCGI_PROGRAM" "$home/scim/bin/scim-fcgi"
-	install -m 600 "$REPO/apache/shared-hosting/scim.env" "$home/scim/scim.env"
+	install -m 600 "$REPO/apache/shared-hosting/scim.conf" "$home/scim/scim.conf"
 	cp -R "$REPO/apache/shared-hosting/public_html/scim" "$home/public_html/"
 	cp -R "$REPO/apache/errors" "$home/public_html/scim/errors"
 	sed -i "s|^SCIM_HOME=.*|SCIM_HOME=$home/scim|" "$home/public_html/scim/scim.fcgi"
 	chmod 755 "$home/public_html/scim/scim.fcgi"
-	sed -i -e "s|^SCIM_DATABASE=.*|SCIM_DATABASE='$SCIM_DATABASE'|" \
-		-e "s|^SCIM_BASE_URL=.*|SCIM_BASE_URL='http://127.0.0.1:$port/scim/v2'|" \
-		"$home/scim/scim.env"
+	sed -i -e "s|^SCIM_DATABASE = .*|SCIM_DATABASE = $SCIM_DATABASE|" \
+		-e "s|^SCIM_BASE_URL = .*|SCIM_BASE_URL = http://127.0.0.1:$port/scim/v2|" \
+		-e "s|^SCIM_METRICS_FILE = .*|SCIM_METRICS_FILE = $home/scim/metrics|" \
+		"$home/scim/scim.conf"
 	if [[ -n ${SCIM_TRUSTED_PROXIES:-} ]]; then
-		sed -i "s|^#SCIM_TRUSTED_PROXIES=.*|SCIM_TRUSTED_PROXIES='$SCIM_TRUSTED_PROXIES'|" \
-			"$home/scim/scim.env"
+		sed -i "s|^#SCIM_TRUSTED_PROXIES = .*|SCIM_TRUSTED_PROXIES = $SCIM_TRUSTED_PROXIES|" \
+			"$home/scim/scim.conf"
 	fi
 	[[ -z $RUN_USER ]] || chown -R "$RUN_USER:$RUN_GROUP" "$APACHE_DIR"
 	[[ -f $mime ]] || mime=/dev/null
@@ -776,7 +782,7 @@ EOF
 	fi
 	read -ra program <<<"$FCGI_BIN"
 	rm -f "$NGINX_DIR/scim-fcgi.sock"
-	# The settings as scim.env gives them, SCIM_BASE_URL included: nginx
+	# The settings as scim.conf gives them, SCIM_BASE_URL included: nginx
 	# passes the host on without its port. As for lighttpd: a session of
 	# its own, 9>&-.
 	SCIM_BASE_URL=${SCIM_BASE_URL:-http://127.0.0.1:$port/scim/v2} SCIM_DATABASE=$SCIM_DATABASE \

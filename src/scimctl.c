@@ -1,8 +1,9 @@
 /*
  * scimctl.c - the administrator's tool: database migrations, tenants,
  * tokens and the provisioning log. It reads the same settings as the
- * workers: SCIM_DATABASE, SCIM_BASE_URL for the Tenant URL it shows with a
- * new token, SCIM_PROVISIONING_LOG_DAYS for log prune. `scimctl --help`
+ * workers (scim.conf and the environment): SCIM_DATABASE, SCIM_BASE_URL for
+ * the Tenant URL it shows with a new token, SCIM_PROVISIONING_LOG_DAYS for
+ * log prune, SCIM_SQL_DIR for migrate. `scimctl --help`
  * lists the commands, `scimctl COMMAND --help` explains one.
  *
  * A new token is printed once, alone on standard output; only its hash is
@@ -108,12 +109,16 @@ static int help_all(void)
 	       "Usage:\n");
 	for (cmd = commands; cmd->name != NULL; cmd++)
 		print_usage_line(stdout, cmd);
-	printf("  scimctl --version\n\n"
-	       "scimctl COMMAND --help explains a command. Settings come from the environment,\n"
-	       "as for the workers: SCIM_DATABASE (a libpq connection string or URI; empty: libpq's\n"
-	       "PGHOST, PGDATABASE...), SCIM_BASE_URL (the Tenant URL shown with a new token),\n"
+	printf("  scimctl --version\n"
+	       "  scimctl --config FILE COMMAND ...\n\n"
+	       "scimctl COMMAND --help explains a command. --config FILE before the command names\n"
+	       "the configuration file (default: SCIM_CONFIG, else %s). Settings\n"
+	       "come from it and the environment, which overrides it, as for the workers:\n"
+	       "SCIM_DATABASE (a libpq connection string or URI; empty: libpq's PGHOST,\n"
+	       "PGDATABASE...), SCIM_BASE_URL (the Tenant URL shown with a new token),\n"
 	       "SCIM_PROVISIONING_LOG_DAYS (what log prune keeps), SCIM_SQL_DIR (migrations).\n"
-	       "Exit status: 0 done, 1 failed, 2 the command line is wrong.\n");
+	       "Exit status: 0 done, 1 failed, 2 the command line is wrong.\n",
+	       SETTINGS_DEFAULT_FILE);
 	return EXIT_SUCCESS;
 }
 
@@ -375,8 +380,8 @@ static const char *sql_dir(const struct cli *cli)
 
 	if (option(cli, "sql-dir") != NULL)
 		return option(cli, "sql-dir");
-	if (getenv("SCIM_SQL_DIR") != NULL && getenv("SCIM_SQL_DIR")[0] != '\0')
-		return getenv("SCIM_SQL_DIR");
+	if (cli->settings.sql_dir != NULL)
+		return cli->settings.sql_dir;
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len > 0) {
 		self[len] = '\0';
@@ -893,6 +898,14 @@ static int cmd_log_prune(struct cli *cli)
 	return EXIT_SUCCESS;
 }
 
+/* The settings, as the workers would read them here (same file, same
+ * environment): scim-fcgi --check-config prints the same. */
+static int cmd_config(struct cli *cli)
+{
+	settings_print(&cli->settings, stdout);
+	return EXIT_SUCCESS;
+}
+
 /* ---- the commands ------------------------------------------------------------- */
 
 static const struct option_spec migrate_options[] = {
@@ -992,6 +1005,10 @@ static const struct command commands[] = {
 	  "The accounts of the admin console: tenant, created, last sign-in.", cmd_admin_list },
 	{ "admin remove", "NAME", 1, 1, NULL,
 	  "Remove an account of the admin console; its sessions end.", cmd_admin_remove },
+	{ "config", "", 0, 0, NULL,
+	  "Print every setting's value and where it came from: the configuration file and\n"
+	  "line, the environment, or the default. A database password is shown as ****.",
+	  cmd_config },
 	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -999,9 +1016,21 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	struct scim_error err = { 0 };
+	const char *config = NULL;
 	int words;
 	int status;
 
+	/* scimctl --config FILE COMMAND ... */
+	if (argc >= 2 && strcmp(argv[1], "--config") == 0) {
+		if (argc < 3) {
+			fprintf(stderr, "scimctl: --config needs a file (see scimctl --help)\n");
+			return EXIT_USAGE;
+		}
+		config = argv[2];
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2)
 		return help_all(), EXIT_USAGE;
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -1031,15 +1060,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scimctl: libsodium cannot be initialised\n");
 		return EXIT_FAILURE;
 	}
-	if (!settings_load(&cli.settings, &err)) {
+	if (!settings_load(&cli.settings, config, &err)) {
 		fprintf(stderr, "scimctl: %s\n", err.detail);
+		settings_clear(&cli.settings);
 		return EXIT_FAILURE;
 	}
 	/* The store's own lines are for the workers' log; here only when
-	 * SCIM_LOG_LEVEL asks for them. */
+	 * SCIM_LOG_LEVEL in the environment asks for them. */
 	log_set_threshold(getenv("SCIM_LOG_LEVEL") != NULL ? cli.settings.log_level : LOG_OFF);
-	/* Every command works on the database. */
-	status = connect_store(&cli) ? cli.cmd->run(&cli) : EXIT_FAILURE;
+	/* Every command but config works on the database. */
+	if (cli.cmd->run == cmd_config)
+		status = cmd_config(&cli);
+	else
+		status = connect_store(&cli) ? cli.cmd->run(&cli) : EXIT_FAILURE;
 	store_free(cli.store);
+	settings_clear(&cli.settings);
 	return status;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "cursor.h"
@@ -268,16 +269,18 @@ static void test_trusted_proxies_setting(void)
 	struct settings s;
 
 	unsetenv("SCIM_TRUSTED_PROXIES");
-	unit_check(settings_load(&s, &err) && s.trusted_proxies.count == 0, "setting unset",
+	unit_check(settings_load(&s, "/dev/null", &err) && s.trusted_proxies.count == 0, "setting unset",
 		   "%zu networks", s.trusted_proxies.count);
 	setenv("SCIM_TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32", 1);
-	unit_check(settings_load(&s, &err) && s.trusted_proxies.count == 2,
+	unit_check(settings_load(&s, "/dev/null", &err) && s.trusted_proxies.count == 2,
 		   "setting with two networks", "%zu networks", s.trusted_proxies.count);
+	settings_clear(&s);
 	setenv("SCIM_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/800", 1);
-	unit_check(!settings_load(&s, &err) &&
+	unit_check(!settings_load(&s, "/dev/null", &err) &&
 		   strcmp(err.detail, "SCIM_TRUSTED_PROXIES: 10.0.0.0/800: not an address or network "
 			  "(e.g. 20.0.0.0/8 or 2001:db8::/32)") == 0,
 		   "malformed setting", "%s", err.detail);
+	settings_clear(&s);
 	unsetenv("SCIM_TRUSTED_PROXIES");
 }
 
@@ -288,12 +291,14 @@ static void test_base_url_setting(void)
 	struct settings s;
 
 	setenv("SCIM_BASE_URL", "https://scim.example.com/scim/v2//", 1);
-	settings_load(&s, &err);
+	settings_load(&s, "/dev/null", &err);
 	unit_check(strcmp(s.base_url, "https://scim.example.com/scim/v2") == 0,
 		   "base URL without trailing slashes", "got \"%s\"", s.base_url);
+	settings_clear(&s);
 	unsetenv("SCIM_BASE_URL");
-	settings_load(&s, &err);
+	settings_load(&s, "/dev/null", &err);
 	unit_check(strcmp(s.base_url, "") == 0, "base URL unset", "got \"%s\"", s.base_url);
+	settings_clear(&s);
 }
 
 /* Every setting is read strictly: a value it does not take is named with
@@ -335,7 +340,8 @@ static void test_settings_strict(void)
 
 		error_clear(&err);
 		setenv(c->name, c->value, 1);
-		ok = settings_load(&s, &err);
+		ok = settings_load(&s, "/dev/null", &err);
+		settings_clear(&s);
 		unsetenv(c->name);
 		if (c->error == NULL)
 			unit_check(ok, c->name, "%s refused: %s", c->value, err.detail);
@@ -343,6 +349,116 @@ static void test_settings_strict(void)
 			unit_check(!ok && strncmp(err.detail, c->error, strlen(c->error)) == 0, c->name,
 				   "%s: got \"%s\"", c->value, ok ? "(accepted)" : err.detail);
 	}
+}
+
+/* A configuration file with `text`, read with the environment's `name`
+ * set to `env_value` (NULL: unset). */
+static bool load_file(struct settings *s, const char *text, const char *name,
+		      const char *env_value, struct scim_error *err)
+{
+	char path[] = "/tmp/scim-unit-conf.XXXXXX";
+	int fd = mkstemp(path);
+	bool ok;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+	if (env_value != NULL)
+		setenv(name, env_value, 1);
+	error_clear(err);
+	settings_clear(s);
+	ok = settings_load(s, path, err);
+	if (env_value != NULL)
+		unsetenv(name);
+	unlink(path);
+	/* The file's name in messages is a temporary one: drop it. */
+	if (!ok && strncmp(err->detail, path, strlen(path)) == 0)
+		memmove(err->detail, err->detail + strlen(path), strlen(err->detail + strlen(path)) + 1);
+	return ok;
+}
+
+/* scim.conf: NAME = value lines, the environment over them, and every
+ * mistake refused with the line that has it. */
+static void test_settings_file(void)
+{
+	static const struct {
+		const char *text;
+		const char *error; /* after the file's name; NULL: accepted */
+	} cases[] = {
+		{ "# comment\n\n  SCIM_MAX_BODY = 2048  \nSCIM_LOG_LEVEL=debug\n", NULL },
+		{ "SCIM_MAX_BODY = 2048\nSCIM_MAX_BOD = 3\n",
+		  ":2: SCIM_MAX_BOD: not a setting (scim.conf(5) lists them)" },
+		{ "SCIM_MAX_BODY = 2048\n\nSCIM_MAX_BODY = 4096\n",
+		  ":3: SCIM_MAX_BODY: set again (first on line 1)" },
+		{ "SCIM_MAX_BODY 2048\n", ":1: not a NAME = value line" },
+		{ "\n\nSCIM_MAX_BODY = 8MB\n",
+		  ":3: SCIM_MAX_BODY=8MB: not a number of bytes from 1024 to 268435456" },
+		{ "SCIM_LOG_LEVEL = loud\n", ":1: SCIM_LOG_LEVEL=loud: not one of error, warning, info, debug" },
+		{ "SCIM_METRICS = 10.0.0.300/8\n", ":1: SCIM_METRICS: 10.0.0.300/8: not an address" },
+		{ "SCIM_CONFIG = /etc/other.conf\n", ":1: SCIM_CONFIG: not a setting" },
+	};
+	struct scim_error err;
+	struct settings s = { 0 };
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok = load_file(&s, cases[i].text, "", NULL, &err);
+		if (cases[i].error == NULL)
+			unit_check(ok, "settings file accepted", "%s", err.detail);
+		else
+			unit_check(!ok && strncmp(err.detail, cases[i].error, strlen(cases[i].error)) == 0,
+				   "settings file refused", "%s: got \"%s\"", cases[i].text,
+				   ok ? "(accepted)" : err.detail);
+	}
+	ok = load_file(&s, "SCIM_DATABASE = \"dbname=scim  \"\nscim_max_results = 50\n"
+		       "SCIM_MAX_BODY = 2048\n", "SCIM_MAX_BODY", "4096", &err);
+	unit_check(ok && strcmp(s.database, "dbname=scim  ") == 0 && s.max_results == 50 &&
+		   s.max_body == 4096 && s.sources[SETTING_MAX_BODY].origin == SETTING_FROM_ENVIRONMENT &&
+		   s.sources[SETTING_MAX_RESULTS].origin == SETTING_FROM_FILE &&
+		   s.sources[SETTING_MAX_RESULTS].line == 2 &&
+		   s.sources[SETTING_LOG_LEVEL].origin == SETTING_FROM_DEFAULT,
+		   "the environment over the file, quotes kept spaces", "%s \"%s\" %d %zu", err.detail,
+		   s.database, s.max_results, s.max_body);
+	/* Set empty, a variable sets nothing (lighttpd passes unset ones so). */
+	ok = load_file(&s, "SCIM_MAX_BODY = 2048\n", "SCIM_MAX_BODY", "", &err);
+	unit_check(ok && s.max_body == 2048, "empty variable", "%zu", s.max_body);
+	ok = load_file(&s, "SCIM_METRICS = none\n", "", NULL, &err);
+	unit_check(ok && s.metrics_networks.count == 0, "metrics for nobody", "%zu",
+		   s.metrics_networks.count);
+	ok = load_file(&s, "", "", NULL, &err);
+	unit_check(ok && s.metrics_networks.count == 2, "metrics for loopback by default", "%zu",
+		   s.metrics_networks.count);
+	settings_clear(&s);
+	error_clear(&err);
+	unit_check(!settings_load(&s, "/nonexistent/scim.conf", &err) &&
+		   strcmp(err.detail, "/nonexistent/scim.conf: the configuration file cannot be read: "
+			  "No such file or directory") == 0, "a named file that is missing", "%s",
+		   err.detail);
+	settings_clear(&s);
+}
+
+static void test_mask_password(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "host=db password=s3cret dbname=scim", "host=db password=**** dbname=scim" },
+		{ "password = 'it\\'s \\\\ here' user=x", "password = **** user=x" },
+		{ "host=db passwordless=1 dbname=scim", "host=db passwordless=1 dbname=scim" },
+		{ "postgresql://scim:s3cret@db:5432/scim?sslmode=require",
+		  "postgresql://scim:****@db:5432/scim?sslmode=require" },
+		{ "postgres://scim@db/scim?sslmode=require&password=s3cret&x=1",
+		  "postgres://scim@db/scim?sslmode=require&password=****&x=1" },
+		{ "postgresql:///scim?host=/run/postgresql", "postgresql:///scim?host=/run/postgresql" },
+		{ "dbname=scim", "dbname=scim" },
+	};
+	char out[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		unit_check(strcmp(settings_mask_password(cases[i].in, out, sizeof(out)), cases[i].out) == 0,
+			   "password masked", "%s: got %s", cases[i].in, out);
 }
 
 /* ---- lookups ---- */
@@ -1152,6 +1268,8 @@ int main(void)
 	test_trusted_proxies_setting();
 	test_base_url_setting();
 	test_settings_strict();
+	test_settings_file();
+	test_mask_password();
 	test_find();
 	test_resolve();
 	test_split();

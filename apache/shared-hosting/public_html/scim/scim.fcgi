@@ -6,12 +6,8 @@
 # hosting) set it to your ~/scim.
 SCIM_HOME=/home/example/scim
 
-# SCIM_DATABASE, SCIM_BASE_URL, ...: see scim.env.
-set -a
-# shellcheck source=/dev/null
-. "$SCIM_HOME/scim.env"
-set +a
 # Libraries the host lacks, if any, go to $SCIM_HOME/lib.
 LD_LIBRARY_PATH=$SCIM_HOME/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
-exec "$SCIM_HOME/bin/scim-fcgi"
+# SCIM_DATABASE, SCIM_BASE_URL, ...: see scim.conf.
+exec "$SCIM_HOME/bin/scim-fcgi" --config "$SCIM_HOME/scim.conf"
