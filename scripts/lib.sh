@@ -575,7 +575,7 @@ EOF
 	# The worker's settings that are set here; libpq's PG* variables stand
 	# for a SCIM_DATABASE longer than mod_fcgid passes on.
 	for name in SCIM_DATABASE SCIM_LOG_LEVEL SCIM_MAX_BODY SCIM_MAX_RESULTS SCIM_TRUSTED_PROXIES \
-		SCIM_TOKEN_CACHE_SECONDS SCIM_PROVISIONING_LOG \
+		SCIM_TOKEN_CACHE_SECONDS SCIM_PROVISIONING_LOG SCIM_METRICS SCIM_METRICS_FILE \
 		PGHOST PGPORT PGDATABASE PGUSER PGTARGETSESSIONATTRS; do
 		value=${!name:-}
 		[[ -n $value ]] || continue
@@ -842,6 +842,12 @@ database_start() {
 web_start() {
 	local server=$1 port=$2
 	URL=http://127.0.0.1:$port/scim/v2
+	# Each server's workers count in a file of their own (the hosting
+	# install names its own in ~/scim/scim.conf).
+	mkdir -p "$RUN_DIR/metrics"
+	give_to_service_user "$RUN_DIR/metrics"
+	export SCIM_METRICS_FILE=$RUN_DIR/metrics/$server
+	rm -f "$SCIM_METRICS_FILE"
 	case $server in
 	lighttpd)
 		lighttpd_start "$port" || return 1

@@ -10,6 +10,7 @@
 
 #include "fcgi_front.h"
 #include "log.h"
+#include "metrics.h"
 #include "settings.h"
 #include "store.h"
 
@@ -71,12 +72,18 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_threshold(settings.log_level);
+	/* Without its counters the worker still serves; /metrics says why. */
+	if (!metrics_open(settings.metrics_file, &err)) {
+		log_msg(NULL, LOG_WARNING, "%s: /metrics answers 503", err.detail);
+		error_clear(&err);
+	}
 	store = store_new(settings.database);
 	if (store == NULL)
 		return 1;
 	store_set_token_cache(store, settings.token_cache_seconds);
 	status = fcgi_front_run(store, &settings);
 	store_free(store);
+	metrics_close();
 	settings_clear(&settings);
 	return status;
 }

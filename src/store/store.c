@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "sha256.h"
 #include "store_internal.h"
 
@@ -100,6 +101,7 @@ struct store {
 		struct tenant tenant;
 	} verify;
 	char connect_failure[256]; /* libpq's message, when connecting failed */
+	bool reconnecting; /* the last connection failed or broke */
 	struct token_cache_entry tokens[TOKEN_CACHE_SIZE];
 	unsigned next_token;  /* the entry to replace when none is free */
 	bool prepared[STORE_MAX_STATEMENTS + 1];
@@ -147,8 +149,12 @@ static void forget_connection(struct store *store)
 {
 	int i;
 
-	if (store->conn != NULL)
+	if (store->conn != NULL) {
 		PQfinish(store->conn);
+		metrics_database_connected(false);
+		/* The next connection opened is a reconnect. */
+		store->reconnecting = true;
+	}
 	store->conn = NULL;
 	memset(store->prepared, 0, sizeof(store->prepared));
 	for (i = 0; i < QUERY_CACHE_SIZE; i++) {
@@ -211,9 +217,15 @@ static bool open_connection(struct store *store, enum log_level level)
 		store->connect_failure[strcspn(store->connect_failure, "\n")] = '\0';
 		log_msg(store->log, level, "database connection failed: %s", store->connect_failure);
 		forget_connection(store);
+		metrics_database_error(METRICS_DB_UNREACHABLE);
+		store->reconnecting = true;
 		return false;
 	}
 	PQsetNoticeProcessor(store->conn, notice_ignore, store);
+	metrics_database_connected(true);
+	if (store->reconnecting)
+		metrics_database_reconnect();
+	store->reconnecting = false;
 	return true;
 }
 
@@ -288,6 +300,7 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 	if (connection_lost(store, res)) {
 		log_msg(store->log, LOG_ERROR, "database connection lost: %s", message);
 		forget_connection(store);
+		metrics_database_error(METRICS_DB_LOST);
 		ok = error_set(err, 503, NULL, "the database is unavailable; try again later");
 	} else if (strcmp(state, "23505") == 0) {
 		if (constraint && strstr(constraint, "display_name"))
@@ -306,9 +319,11 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 		   strcmp(state, "57014") == 0 || strncmp(state, "08", 2) == 0 ||
 		   strncmp(state, "57P", 3) == 0 || strcmp(state, "53300") == 0) {
 		log_msg(store->log, LOG_WARNING, "database busy (%s): %s", state, message);
+		metrics_database_error(METRICS_DB_BUSY);
 		ok = error_set(err, 503, NULL, "the database is busy; try again later");
 	} else {
 		log_msg(store->log, LOG_ERROR, "database error %s: %s", state, message);
+		metrics_database_error(METRICS_DB_INTERNAL);
 		ok = error_set(err, 500, NULL, "internal database error");
 	}
 	PQclear(res);

@@ -14,6 +14,7 @@
 #include "address.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "console.h"
 #include "router.h"
 
@@ -411,6 +412,7 @@ static bool serve_one(const struct channel *ch, struct store *store,
 	struct timespec start;
 	struct log_line line;
 	size_t cut_after;
+	double ms;
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -422,6 +424,8 @@ static bool serve_one(const struct channel *ch, struct store *store,
 	else
 		router_dispatch(&req, &resp, store, settings, &log);
 	status = write_response(ch, &log, &resp, &cut_after);
+	ms = elapsed_ms(&start);
+	metrics_request(metrics_resource_of(req.path, req.console), req.method, status, ms / 1e3);
 	/* The request's line: who asked what, the answer, and why an error. */
 	log_line_start(&line, &log, resp.probe ? LOG_DEBUG
 				    : status >= 500 || cut_after > 0 ? LOG_WARNING : LOG_INFO);
@@ -429,7 +433,7 @@ static bool serve_one(const struct channel *ch, struct store *store,
 	log_line_add(&line, "method", "%s", req.method);
 	log_line_add(&line, "path", "%s", req.path);
 	log_line_add(&line, "status", "%d", status);
-	log_line_add(&line, "ms", "%.1f", elapsed_ms(&start));
+	log_line_add(&line, "ms", "%.1f", ms);
 	if (cut_after > 0)
 		log_line_add(&line, "cut_after", "%zu", cut_after);
 	if (status >= 400 && resp.error.scim_type != NULL)

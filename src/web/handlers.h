@@ -21,6 +21,7 @@
  * readiness (the database answers, its schema is recent enough), metrics. */
 bool health_live(struct request_context *ctx);
 bool health_ready(struct request_context *ctx);
+bool metrics_get(struct request_context *ctx);
 
 /* Discovery (RFC 7644 section 4). */
 bool service_provider_config_get(struct request_context *ctx);

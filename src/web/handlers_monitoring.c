@@ -1,14 +1,18 @@
 /*
  * handlers_monitoring.c - what load balancers and monitoring ask, without a
  * token: liveness (/live), readiness (/ready) and the Prometheus metrics
- * (/metrics), beside the SCIM endpoints under the same base.
+ * (/metrics, for the networks of SCIM_METRICS), beside the SCIM endpoints
+ * under the same base.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
+#include "store_admin.h"
 
 /* A small JSON answer, sent as application/json: these are not SCIM. */
 static bool respond_json(struct request_context *ctx, int status, json_t *body)
@@ -59,4 +63,57 @@ bool health_ready(struct request_context *ctx)
 	}
 	return respond_json(ctx, 200, json_pack("{s:s, s:i, s:i}", "status", "ready", "schema",
 						version, "needs", STORE_SCHEMA_VERSION));
+}
+
+/* How old the users and groups per tenant may be: counting them reads
+ * every row's index entry, so not on every scrape. */
+#define COUNTS_MAX_AGE 60
+
+/* Count the users and groups of every tenant, unless another scrape of the
+ * pool did so within the minute. A failure leaves the last counts. */
+static void count_resources(struct request_context *ctx)
+{
+	struct store_tenant_row *rows = NULL;
+	struct scim_error err = { 0 };
+	int nrows = 0;
+	int i;
+
+	if (!metrics_counts_due(COUNTS_MAX_AGE))
+		return;
+	if (!store_tenant_list(ctx->store, &rows, &nrows, &err)) {
+		log_msg(ctx->log, LOG_WARNING, "metrics: users and groups not counted: %s", err.detail);
+		metrics_counts_done(false);
+		return;
+	}
+	for (i = 0; i < nrows; i++)
+		metrics_tenant_count(rows[i].name, rows[i].users, rows[i].groups);
+	free(rows);
+	metrics_counts_done(true);
+}
+
+/*
+ * The pool's counters in Prometheus's text format, for the networks of
+ * SCIM_METRICS alone (loopback unless set): they name tenants. The client
+ * is the address the web server names, or X-Forwarded-For's from a trusted
+ * proxy, as for tokens.
+ */
+bool metrics_get(struct request_context *ctx)
+{
+	const char *client = ctx->req->client_address;
+	struct address addr;
+	char *text;
+
+	if (client == NULL || !address_parse(client, strlen(client), &addr) ||
+	    !address_networks_contain(&ctx->settings->metrics_networks, &addr))
+		return error_set(&ctx->err, 403, NULL, "the metrics are not shown to %s "
+				 "(SCIM_METRICS names who may read them)", client ? client : "this client");
+	count_resources(ctx);
+	text = metrics_render();
+	if (text == NULL)
+		return error_set(&ctx->err, 503, NULL, "no metrics: %s", metrics_failure());
+	ctx->resp->status = 200;
+	ctx->resp->page = text;
+	ctx->resp->page_type = "text/plain; version=0.0.4; charset=utf-8";
+	ctx->resp->probe = true;
+	return true;
 }

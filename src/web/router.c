@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "resource.h"
 
 enum route_flags {
@@ -40,6 +41,7 @@ static const struct route routes[] = {
 	{ "HEAD", "live", false, NULL, 0, health_live },
 	{ "GET", "ready", false, NULL, 0, health_ready },
 	{ "HEAD", "ready", false, NULL, 0, health_ready },
+	{ "GET", "metrics", false, NULL, 0, metrics_get },
 
 	{ "GET", "ServiceProviderConfig", false, NULL, 0, service_provider_config_get },
 	{ "GET", "ResourceTypes", false, NULL, 0, resource_types_list },
@@ -204,6 +206,8 @@ static void audit_write(struct request_context *ctx)
 	}
 	if (!store_log_write(ctx->store, a, &err))
 		log_msg(ctx->log, LOG_ERROR, "the provisioning log was not written: %s", err.detail);
+	if (strcmp(a->action, "failed") == 0)
+		metrics_write(ctx->tenant.name, a->action);
 }
 
 /* Run the route's handler, in one transaction when it writes; any error
@@ -238,6 +242,8 @@ static void run_route(const struct route *route, struct request_context *ctx)
 			error_set(&ctx->err, 500, NULL, "the request failed");
 		http_response_error(ctx->resp, &ctx->err);
 	}
+	if (route->flags & ROUTE_WRITE && !error_is_set(&ctx->err))
+		metrics_write(ctx->tenant.name, ctx->audit.action);
 	/* A write's success was logged with its COMMIT; a bulk request's
 	 * operations log themselves. */
 	if ((route->flags & ROUTE_WRITE && error_is_set(&ctx->err)) ||

@@ -11,9 +11,11 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "address.h"
 #include "cursor.h"
+#include "metrics.h"
 #include "schema.h"
 #include "settings.h"
 #include "sha256.h"
@@ -459,6 +461,65 @@ static void test_mask_password(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		unit_check(strcmp(settings_mask_password(cases[i].in, out, sizeof(out)), cases[i].out) == 0,
 			   "password masked", "%s: got %s", cases[i].in, out);
+}
+
+/* Workers in processes of their own add to one file: nothing is lost to
+ * a race, and the exposition shows the sums. */
+static void test_metrics_shared_by_processes(void)
+{
+	char path[] = "/tmp/scim-unit-metrics.XXXXXX";
+	struct scim_error err = { 0 };
+	char *text;
+	int fd = mkstemp(path);
+	int i, n;
+
+	close(fd);
+	unlink(path); /* metrics_open() makes it */
+	for (i = 0; i < 4; i++) {
+		if (fork() == 0) {
+			if (!metrics_open(path, &err))
+				_exit(1);
+			for (n = 0; n < 5000; n++) {
+				metrics_request(metrics_resource_of("/Users/1", false), "PATCH", 200, 0.003);
+				metrics_write(n % 2 ? "contoso" : "fabrikam \"EU\"", "modified");
+			}
+			metrics_close();
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		int status = 1;
+
+		wait(&status);
+		unit_check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "metrics worker", "status %d",
+			   status);
+	}
+	unit_check(metrics_open(path, &err), "metrics open", "%s", err.detail);
+	text = metrics_render();
+	unit_check(text != NULL && strstr(text, "scim_requests_total{resource=\"Users\",method=\"PATCH\","
+					  "status=\"200\"} 20000\n") != NULL,
+		   "requests of four processes", "%s", text ? text : "(none)");
+	unit_check(text != NULL && strstr(text, "scim_request_duration_seconds_bucket{resource=\"Users\","
+					  "method=\"PATCH\",le=\"0.0025\"} 0\n") != NULL &&
+		   strstr(text, "le=\"0.005\"} 20000\n") != NULL &&
+		   strstr(text, "scim_request_duration_seconds_sum{resource=\"Users\",method=\"PATCH\"} "
+			  "60.000000\n") != NULL,
+		   "duration histogram", "%s", text ? text : "(none)");
+	unit_check(text != NULL && strstr(text, "scim_provisioning_writes_total{tenant=\"contoso\","
+					  "action=\"modified\"} 10000\n") != NULL &&
+		   strstr(text, "{tenant=\"fabrikam \\\"EU\\\"\",action=\"modified\"} 10000\n") != NULL,
+		   "writes per tenant, names escaped", "%s", text ? text : "(none)");
+	unit_check(text != NULL && strstr(text, "scim_workers 1\n") != NULL,
+		   "only the workers alive", "%s", text ? text : "(none)");
+	free(text);
+	unit_check(metrics_resource_of("/users/.search", false) == METRICS_USERS &&
+		   metrics_resource_of("/", false) == METRICS_OTHER &&
+		   metrics_resource_of("/Users", true) == METRICS_CONSOLE &&
+		   metrics_resource_of("/ServiceProviderConfig", false) ==
+			   METRICS_SERVICE_PROVIDER_CONFIG,
+		   "resources of paths", "%s", "");
+	metrics_close();
+	unlink(path);
 }
 
 /* ---- lookups ---- */
@@ -1270,6 +1331,7 @@ int main(void)
 	test_settings_strict();
 	test_settings_file();
 	test_mask_password();
+	test_metrics_shared_by_processes();
 	test_find();
 	test_resolve();
 	test_split();
