@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import subprocess
+import sys
 import time
 import urllib.parse
 
@@ -61,6 +62,15 @@ def reset_peak(pid):
 
 class Failed(Exception):
     pass
+
+
+def run(main):
+    """Exit with main()'s status; a Failed run prints why and exits 2."""
+    try:
+        sys.exit(main())
+    except Failed as exc:
+        print(f"FAIL: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 def psql(args, sql, timeout=3600):

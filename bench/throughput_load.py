@@ -24,10 +24,9 @@ import re
 import secrets
 import statistics
 import subprocess
-import sys
 import time
 
-from benchlib import Client, Failed, psql
+from benchlib import Client, Failed, psql, run
 from lookups_load import sql_insert, user_id, user_names
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -394,8 +393,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Failed as exc:
-        print(f"FAIL: {exc}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

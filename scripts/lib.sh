@@ -403,20 +403,28 @@ migrate() {
 	}
 }
 
-# Make sure tenant $1 exists and set TOKEN to a new token for it, titled $2.
-# scimctl shows URL (or SCIM_BASE_URL) as the Tenant URL on stderr.
+# Make sure tenant $1 exists and set TOKEN to a new token for it, titled $2,
+# and TOKEN_ID to its id. scimctl shows URL (or SCIM_BASE_URL) as the Tenant
+# URL on stderr.
 tenant_token() {
-	local tenant=$1 title=$2 output
+	local tenant=$1 title=$2 output said
 	# On a reused state the tenant exists and "tenant add" fails: that error
 	# only matters if the token cannot be made either.
 	if output=$(scimctl tenant add "$tenant" 2>&1); then
 		log "created tenant $tenant: $output"
 	fi
-	if ! TOKEN=$(SCIM_BASE_URL=${SCIM_BASE_URL:-$URL} scimctl token add "$tenant" --title "$title"); then
+	said=$(mktemp)
+	if ! TOKEN=$(SCIM_BASE_URL=${SCIM_BASE_URL:-$URL} scimctl token add "$tenant" --title "$title" 2>"$said"); then
+		cat "$said" >&2
+		rm -f "$said"
 		printf '%s\n' "$output" >&2
 		log "scimctl token add $tenant failed"
 		return 1
 	fi
+	# "Token N for tenant ...", with the Tenant URL, on standard error.
+	cat "$said" >&2
+	TOKEN_ID=$(sed -n 's/^Token \([0-9][0-9]*\) for tenant .*/\1/p' "$said")
+	rm -f "$said"
 	# The token is alone on the last line.
 	TOKEN=$(printf '%s\n' "$TOKEN" | sed '/^[[:space:]]*$/d' | tail -n 1)
 	[[ -n $TOKEN ]] || {
@@ -843,11 +851,12 @@ web_start() {
 	local server=$1 port=$2
 	URL=http://127.0.0.1:$port/scim/v2
 	# Each server's workers count in a file of their own (the hosting
-	# install names its own in ~/scim/scim.conf).
+	# install names its own in ~/scim/scim.conf), unless METRICS_FILE
+	# names one (none: no counting).
 	mkdir -p "$RUN_DIR/metrics"
 	give_to_service_user "$RUN_DIR/metrics"
-	export SCIM_METRICS_FILE=$RUN_DIR/metrics/$server
-	rm -f "$SCIM_METRICS_FILE"
+	export SCIM_METRICS_FILE=${METRICS_FILE:-$RUN_DIR/metrics/$server}
+	[[ $SCIM_METRICS_FILE == none ]] || rm -f "$SCIM_METRICS_FILE"
 	case $server in
 	lighttpd)
 		lighttpd_start "$port" || return 1

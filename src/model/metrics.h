@@ -46,7 +46,8 @@ enum metrics_database_error {
 	METRICS_DB_ERROR_KINDS
 };
 
-/* Map the pool's file at `path` and take a slot in its table of workers. */
+/* Map the pool's file at `path` and take a slot in its table of workers;
+ * "" counts nothing (SCIM_METRICS_FILE=none). */
 bool metrics_open(const char *path, struct scim_error *err);
 /* Give the slot back and unmap (at a worker's exit). */
 void metrics_close(void);

@@ -322,6 +322,8 @@ bool settings_load(struct settings *s, const char *file, struct scim_error *err)
 	if (!read_path(s, SETTING_METRICS_FILE, metrics_file, s->metrics_file,
 		       sizeof(s->metrics_file), err))
 		return false;
+	if (strcasecmp(s->metrics_file, "none") == 0)
+		s->metrics_file[0] = '\0';
 	s->sql_dir = value(s, SETTING_SQL_DIR);
 	return true;
 }

@@ -31,7 +31,8 @@
  *   SCIM_METRICS     networks allowed to read /metrics (default loopback:
  *                    127.0.0.0/8 and ::1); "none": nobody
  *   SCIM_METRICS_FILE  the file the workers of a pool keep their counters
- *                    in, shared (metrics.h); default /tmp/scim-metrics-UID
+ *                    in, shared (metrics.h); default /tmp/scim-metrics-UID;
+ *                    none: nothing is counted
  *   SCIM_SQL_DIR     where scimctl migrate finds the migrations
  */
 #ifndef SCIM_SETTINGS_H
@@ -88,7 +89,7 @@ struct settings {
 	struct address_networks trusted_proxies; /* none when unset */
 	enum log_level log_level;
 	struct address_networks metrics_networks; /* who may read /metrics */
-	char metrics_file[512];
+	char metrics_file[512];  /* "" for none */
 	const char *sql_dir;   /* NULL when unset */
 	char file[512];        /* the configuration file read; "" for none */
 	struct setting_source sources[SETTING_COUNT];
