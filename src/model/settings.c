@@ -135,6 +135,10 @@ static bool read_file(struct settings *s, const char *named, struct scim_error *
 	if (f == NULL) {
 		if (named == NULL && errno == ENOENT)
 			return true;
+		/* It may hold a database password: mode 640, group of the workers. */
+		if (errno == EACCES)
+			return error_set(err, 500, NULL, "%s: the configuration file cannot be read: %s "
+					 "(as root, or a member of its group)", path, strerror(errno));
 		return error_set(err, 500, NULL, "%s: the configuration file cannot be read: %s", path,
 				 strerror(errno));
 	}
