@@ -1321,8 +1321,29 @@ static void test_cursor_keys(void)
 	}
 }
 
+/* The settings' tests read the environment: start from none of it (as
+ * scripts/test runs them, SCIM_DATABASE and others are set). */
+static void clear_settings_environment(void)
+{
+	extern char **environ;
+	char names[64][128];
+	size_t n = 0, i;
+
+	for (i = 0; environ[i] != NULL && n < 64; i++) {
+		size_t len = strcspn(environ[i], "=");
+
+		if (strncmp(environ[i], "SCIM_", 5) == 0 && len < sizeof(names[0])) {
+			memcpy(names[n], environ[i], len);
+			names[n++][len] = '\0';
+		}
+	}
+	for (i = 0; i < n; i++)
+		unsetenv(names[i]);
+}
+
 int main(void)
 {
+	clear_settings_environment();
 	test_sha256();
 	test_client_address();
 	test_networks();
