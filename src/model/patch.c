@@ -141,7 +141,7 @@ static bool attr_is_reference_like(const struct attr_def *attr)
 
 static bool attr_is_members(const struct patch_ctx *ctx, const struct patch_target *t)
 {
-	return ctx->rt == &resource_type_group && t->schema == ctx->rt->core &&
+	return ctx->rt->core == &schema_group && t->schema == ctx->rt->core &&
 	       strcmp(t->attr->name, "members") == 0;
 }
 
@@ -1160,7 +1160,7 @@ static bool patch_key_ignored(const struct patch_ctx *ctx, const struct attr_pat
 {
 	if (ap->schema == NULL)
 		return strcmp(ap->attr->name, "id") == 0 || strcmp(ap->attr->name, "meta") == 0;
-	return ctx->rt == &resource_type_user && strcmp(ap->attr->name, "groups") == 0;
+	return ctx->rt->core == &schema_user && strcmp(ap->attr->name, "groups") == 0;
 }
 
 static bool patch_set_object(struct patch_ctx *ctx, enum patch_op op,

@@ -493,7 +493,7 @@ json_t *resource_render(const struct stored_resource *row,
 		}
 		json_object_set_new(out, (*ext)->urn, ordered);
 	}
-	if (rt == &resource_type_user) {
+	if (rt->core == &schema_user) {
 		render_manager(out, base_url);
 		render_groups(out, row->groups, base_url);
 	}

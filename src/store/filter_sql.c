@@ -467,7 +467,9 @@ static bool leaf_sub(struct translation *t, const struct attr_def *attr, const c
 		     const struct attr_def *sub, struct leaf *leaf)
 {
 	leaf_from_json(leaf, object, sub);
-	if (t->rt == &resource_type_user && strcmp(attr->name, "manager") == 0 &&
+	/* The enterprise manager's, not an attribute of the same name in an
+	 * extension an administrator defined. */
+	if (attr == schema_find_attr(schema_enterprise_user.attrs, "manager", 7) &&
 	    strcmp(sub->name, "$ref") == 0) {
 		if (!base_url_param(t, "manager.$ref"))
 			return false;
@@ -837,8 +839,8 @@ static bool derived(struct translation *t, const struct schema_def *schema,
 {
 	if (schema != t->rt->core)
 		return false;
-	return (t->rt == &resource_type_user && strcmp(attr->name, "groups") == 0) ||
-	       (t->rt == &resource_type_group && strcmp(attr->name, "members") == 0);
+	return (t->rt->core == &schema_user && strcmp(attr->name, "groups") == 0) ||
+	       (t->rt->core == &schema_group && strcmp(attr->name, "members") == 0);
 }
 
 /* Does translate_derived() answer `attr[.sub] op value` from indexes? */
@@ -861,7 +863,7 @@ static bool derived_indexed(const struct attr_def *sub, enum filter_op op,
 static bool translate_derived(struct translation *t, enum filter_op op,
 			      const struct filter_value *value)
 {
-	bool members = t->rt == &resource_type_group;
+	bool members = t->rt->core == &schema_group;
 	const char *id = value->kind == FILTER_VALUE_STRING ? value->text : NULL;
 	const char *tenant;
 	char tenant_text[24];
@@ -920,14 +922,14 @@ static bool leaf_column(struct translation *t, const struct attr_def *attr, stru
 	memset(leaf, 0, sizeof(*leaf));
 	leaf->kind = LEAF_TEXT;
 	leaf->case_exact = attr->case_exact;
-	if (strcmp(attr->name, "userName") == 0 && t->rt == &resource_type_user) {
+	if (strcmp(attr->name, "userName") == 0 && t->rt->core == &schema_user) {
 		leaf->user_name = true;
 		leaf->indexed = true;
 		leaf_set(leaf, "r.user_name");
 		return true;
 	}
 	if (strcmp(attr->name, "displayName") == 0) {
-		leaf->nullable = t->rt != &resource_type_group;
+		leaf->nullable = t->rt->core != &schema_group;
 		leaf->indexed = true;
 		leaf_set(leaf, "r.display_name");
 		return true;
@@ -1363,7 +1365,7 @@ bool filter_sql_sort_key(const struct resource_type_def *rt, const char *sort_by
 	if (ap.schema == rt->core && ap.sub == NULL && !ap.attr->multi_valued &&
 	    (strcmp(ap.attr->name, "userName") == 0 || strcmp(ap.attr->name, "displayName") == 0)) {
 		n = snprintf(out, size, "scim_fold(r.%s)",
-			     strcmp(ap.attr->name, "userName") == 0 && rt == &resource_type_user
+			     strcmp(ap.attr->name, "userName") == 0 && rt->core == &schema_user
 			     ? "user_name" : "display_name");
 		return true;
 	}

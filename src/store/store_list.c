@@ -20,7 +20,7 @@
 /* The table of the resources a list asks for. */
 static const char *list_table(const struct store_list_request *req)
 {
-	return req->rt == &resource_type_group ? "groups" : "users";
+	return req->rt->core == &schema_group ? "groups" : "users";
 }
 
 /* One list being built: the request and the SQL text of its sort key. */

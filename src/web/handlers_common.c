@@ -327,7 +327,7 @@ bool handler_list(struct request_context *ctx, const struct resource_type_def *r
 			goto done;
 		lr.store.filter = filter;
 	}
-	lr.store.with_groups = rt == &resource_type_user &&
+	lr.store.with_groups = rt->core == &schema_user &&
 		resource_projection_wants(rt, http_query_get(ctx->req, "attributes"),
 					  http_query_get(ctx->req, "excludedAttributes"), "groups");
 	if (!store_list(ctx->store, ctx->tenant.id, &lr.store, &page, &ctx->err))
