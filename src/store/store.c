@@ -1420,3 +1420,60 @@ bool store_exec_script(struct store *store, const char *sql, struct scim_error *
 	PQclear(res);
 	return true;
 }
+
+/* Run a statement whose result is of no interest. */
+bool store_run(struct store *store, struct store_statement *stmt, int nparams,
+	       const char *const *params, struct scim_error *err)
+{
+	PGresult *res = store_exec(store, stmt, nparams, params, err);
+
+	PQclear(res);
+	return res != NULL;
+}
+
+/* A copy of a value of a result, taken from `pool` (see store_rows());
+ * NULL for NULL. */
+char *store_copy_value(const PGresult *res, int i, int j, char **pool)
+{
+	char *copy = *pool;
+	size_t size = (size_t)PQgetlength(res, i, j) + 1;
+
+	if (PQgetisnull(res, i, j))
+		return NULL;
+	memcpy(copy, PQgetvalue(res, i, j), size);
+	*pool += size;
+	return copy;
+}
+
+/*
+ * Run a list statement: an array of its rows of `size` bytes each, filled
+ * by fill(), followed by the values they point to; one allocation, which
+ * free() releases whole. NULL with err set on failure.
+ */
+void *store_rows(struct store *store, struct store_statement *stmt, int nparams,
+		 const char *const *params, size_t size, store_fill_fn fill, int *nrows,
+		 struct scim_error *err)
+{
+	PGresult *res = store_exec(store, stmt, nparams, params, err);
+	size_t values = 0;
+	char *rows;
+	char *pool;
+	int i;
+	int j;
+
+	*nrows = 0;
+	if (res == NULL)
+		return NULL;
+	for (i = 0; i < PQntuples(res); i++)
+		for (j = 0; j < PQnfields(res); j++)
+			values += (size_t)PQgetlength(res, i, j) + 1;
+	rows = calloc(1, (size_t)PQntuples(res) * size + values + 1);
+	if (rows == NULL)
+		abort();
+	pool = rows + (size_t)PQntuples(res) * size;
+	for (i = 0; i < PQntuples(res); i++)
+		fill(rows + (size_t)i * size, res, i, &pool);
+	*nrows = PQntuples(res);
+	PQclear(res);
+	return rows;
+}

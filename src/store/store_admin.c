@@ -242,72 +242,12 @@ static struct store_statement token_restrict = { .sql =
 	" AND revoked IS NULL RETURNING token_id"
 };
 
-/* Run a statement whose result is of no interest. */
-static bool run(struct store *store, struct store_statement *stmt, int nparams,
-		const char *const *params, struct scim_error *err)
-{
-	PGresult *res = store_exec(store, stmt, nparams, params, err);
-
-	PQclear(res);
-	return res != NULL;
-}
-
-/* A copy of a value of a result, taken from `pool` (see list()); NULL for
- * NULL. */
-static char *copy_value(const PGresult *res, int i, int j, char **pool)
-{
-	char *copy = *pool;
-	size_t size = (size_t)PQgetlength(res, i, j) + 1;
-
-	if (PQgetisnull(res, i, j))
-		return NULL;
-	memcpy(copy, PQgetvalue(res, i, j), size);
-	*pool += size;
-	return copy;
-}
-
-/* Fill `row` from row `i` of a result, its strings taken from `pool`. */
-typedef void (*fill_row_fn)(void *row, const PGresult *res, int i, char **pool);
-
-/*
- * Run a list statement: an array of its rows of `size` bytes each, filled
- * by fill(), followed by the values they point to; one allocation, which
- * free() releases whole. NULL with err set on failure.
- */
-static void *list(struct store *store, struct store_statement *stmt, int nparams,
-		  const char *const *params, size_t size, fill_row_fn fill, int *nrows,
-		  struct scim_error *err)
-{
-	PGresult *res = store_exec(store, stmt, nparams, params, err);
-	size_t values = 0;
-	char *rows;
-	char *pool;
-	int i;
-	int j;
-
-	*nrows = 0;
-	if (res == NULL)
-		return NULL;
-	for (i = 0; i < PQntuples(res); i++)
-		for (j = 0; j < PQnfields(res); j++)
-			values += (size_t)PQgetlength(res, i, j) + 1;
-	rows = calloc(1, (size_t)PQntuples(res) * size + values + 1);
-	if (rows == NULL)
-		abort();
-	pool = rows + (size_t)PQntuples(res) * size;
-	for (i = 0; i < PQntuples(res); i++)
-		fill(rows + (size_t)i * size, res, i, &pool);
-	*nrows = PQntuples(res);
-	PQclear(res);
-	return rows;
-}
-
 bool store_migrations_lock(struct store *store, struct scim_error *err)
 {
 	/* The lock first: two first runs would both create the table. */
-	return run(store, &migrations_lock, 0, NULL, err) &&
-	       run(store, &migrations_create, 0, NULL, err) &&
-	       run(store, &migrations_comment, 0, NULL, err);
+	return store_run(store, &migrations_lock, 0, NULL, err) &&
+	       store_run(store, &migrations_create, 0, NULL, err) &&
+	       store_run(store, &migrations_comment, 0, NULL, err);
 }
 
 bool store_migration_applied(struct store *store, int version, bool *applied,
@@ -334,7 +274,7 @@ bool store_migration_apply(struct store *store, int version, const char *name,
 
 	snprintf(text, sizeof(text), "%d", version);
 	if (store_begin(store, err) && store_exec_script(store, sql, err) &&
-	    run(store, &migration_record, 2, params, err) && store_commit(store, err))
+	    store_run(store, &migration_record, 2, params, err) && store_commit(store, err))
 		return true;
 	store_rollback(store);
 	return false;
@@ -361,9 +301,9 @@ static void fill_tenant(void *p, const PGresult *res, int i, char **pool)
 {
 	struct store_tenant_row *row = p;
 
-	row->name = copy_value(res, i, 0, pool);
-	row->id = copy_value(res, i, 1, pool);
-	row->created = copy_value(res, i, 2, pool);
+	row->name = store_copy_value(res, i, 0, pool);
+	row->id = store_copy_value(res, i, 1, pool);
+	row->created = store_copy_value(res, i, 2, pool);
 	row->users = strtoll(PQgetvalue(res, i, 3), NULL, 10);
 	row->groups = strtoll(PQgetvalue(res, i, 4), NULL, 10);
 }
@@ -371,7 +311,7 @@ static void fill_tenant(void *p, const PGresult *res, int i, char **pool)
 bool store_tenant_list(struct store *store, struct store_tenant_row **rows, int *nrows,
 		       struct scim_error *err)
 {
-	*rows = list(store, &tenant_list, 0, NULL, sizeof(**rows), fill_tenant, nrows, err);
+	*rows = store_rows(store, &tenant_list, 0, NULL, sizeof(**rows), fill_tenant, nrows, err);
 	return *rows != NULL;
 }
 
@@ -437,13 +377,13 @@ static void fill_token(void *p, const PGresult *res, int i, char **pool)
 	struct store_token_row *row = p;
 
 	row->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	row->tenant = copy_value(res, i, 1, pool);
-	row->title = copy_value(res, i, 2, pool);
-	row->created = copy_value(res, i, 3, pool);
-	row->last_used = copy_value(res, i, 4, pool);
-	row->networks = copy_value(res, i, 5, pool);
-	row->status = copy_value(res, i, 6, pool);
-	row->expires = copy_value(res, i, 7, pool);
+	row->tenant = store_copy_value(res, i, 1, pool);
+	row->title = store_copy_value(res, i, 2, pool);
+	row->created = store_copy_value(res, i, 3, pool);
+	row->last_used = store_copy_value(res, i, 4, pool);
+	row->networks = store_copy_value(res, i, 5, pool);
+	row->status = store_copy_value(res, i, 6, pool);
+	row->expires = store_copy_value(res, i, 7, pool);
 }
 
 bool store_token_list(struct store *store, const char *tenant,
@@ -451,7 +391,7 @@ bool store_token_list(struct store *store, const char *tenant,
 {
 	const char *params[2] = { tenant, NULL };
 
-	*rows = list(store, &token_list, 2, params, sizeof(**rows), fill_token, nrows, err);
+	*rows = store_rows(store, &token_list, 2, params, sizeof(**rows), fill_token, nrows, err);
 	return *rows != NULL;
 }
 
@@ -656,16 +596,16 @@ static void fill_admin(void *p, const PGresult *res, int i, char **pool)
 {
 	struct store_admin_row *row = p;
 
-	row->name = copy_value(res, i, 0, pool);
-	row->tenant = copy_value(res, i, 1, pool);
-	row->created = copy_value(res, i, 2, pool);
-	row->last_sign_in = copy_value(res, i, 3, pool);
+	row->name = store_copy_value(res, i, 0, pool);
+	row->tenant = store_copy_value(res, i, 1, pool);
+	row->created = store_copy_value(res, i, 2, pool);
+	row->last_sign_in = store_copy_value(res, i, 3, pool);
 }
 
 bool store_admin_list(struct store *store, struct store_admin_row **rows, int *nrows,
 		      struct scim_error *err)
 {
-	*rows = list(store, &admin_list, 0, NULL, sizeof(**rows), fill_admin, nrows, err);
+	*rows = store_rows(store, &admin_list, 0, NULL, sizeof(**rows), fill_admin, nrows, err);
 	return *rows != NULL;
 }
 
@@ -730,7 +670,7 @@ bool store_console_failure_add(struct store *store, const char *address, struct 
 {
 	const char *params[1] = { address };
 
-	return run(store, &console_failure_add, 1, params, err);
+	return store_run(store, &console_failure_add, 1, params, err);
 }
 
 bool store_console_session_add(struct store *store, long long admin_id, const uint8_t hash[32],
@@ -742,7 +682,7 @@ bool store_console_session_add(struct store *store, long long admin_id, const ui
 
 	snprintf(id, sizeof(id), "%lld", admin_id);
 	store_hash_text(hash, hex);
-	return run(store, &console_session_add, 3, params, err);
+	return store_run(store, &console_session_add, 3, params, err);
 }
 
 bool store_console_session(struct store *store, const uint8_t hash[32],
@@ -769,19 +709,19 @@ bool store_console_session_end(struct store *store, const uint8_t hash[32], stru
 	const char *params[1] = { hex };
 
 	store_hash_text(hash, hex);
-	return run(store, &console_session_end, 1, params, err);
+	return store_run(store, &console_session_end, 1, params, err);
 }
 
 static void fill_console_tenant(void *p, const PGresult *res, int i, char **pool)
 {
 	struct store_console_tenant *row = p;
 
-	row->id = copy_value(res, i, 0, pool);
-	row->name = copy_value(res, i, 1, pool);
+	row->id = store_copy_value(res, i, 0, pool);
+	row->name = store_copy_value(res, i, 1, pool);
 	row->users = strtoll(PQgetvalue(res, i, 2), NULL, 10);
 	row->active = strtoll(PQgetvalue(res, i, 3), NULL, 10);
 	row->groups = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-	row->last_activity = copy_value(res, i, 5, pool);
+	row->last_activity = store_copy_value(res, i, 5, pool);
 	row->failures = strtoll(PQgetvalue(res, i, 6), NULL, 10);
 }
 
@@ -790,7 +730,7 @@ bool store_console_tenants(struct store *store, const char *tenant_id,
 {
 	const char *params[1] = { tenant_id };
 
-	*rows = list(store, &console_tenants, 1, params, sizeof(**rows), fill_console_tenant, nrows,
+	*rows = store_rows(store, &console_tenants, 1, params, sizeof(**rows), fill_console_tenant, nrows,
 		     err);
 	return *rows != NULL;
 }
@@ -800,7 +740,7 @@ bool store_console_tokens(struct store *store, const char *tenant_id,
 {
 	const char *params[2] = { NULL, tenant_id };
 
-	*rows = list(store, &token_list, 2, params, sizeof(**rows), fill_token, nrows, err);
+	*rows = store_rows(store, &token_list, 2, params, sizeof(**rows), fill_token, nrows, err);
 	return *rows != NULL;
 }
 

@@ -55,6 +55,24 @@ bool store_exec_rows(struct store *store, struct store_statement *stmt, int npar
 		     const char *const *params, store_row_fn fn, void *arg,
 		     struct scim_error *err);
 
+/* Run a statement whose result is of no interest. */
+bool store_run(struct store *store, struct store_statement *stmt, int nparams,
+	       const char *const *params, struct scim_error *err);
+
+/* Fill `row` from row `i` of a result, its strings taken from `pool`. */
+typedef void (*store_fill_fn)(void *row, const PGresult *res, int i, char **pool);
+/*
+ * Run a list statement: an array of its rows of `size` bytes each, filled
+ * by fill(), followed by the values they point to; one allocation, which
+ * free() releases whole. NULL with err set on failure.
+ */
+void *store_rows(struct store *store, struct store_statement *stmt, int nparams,
+		 const char *const *params, size_t size, store_fill_fn fill, int *nrows,
+		 struct scim_error *err);
+/* A copy of a value of a result, taken from `pool` (see store_rows());
+ * NULL for NULL. */
+char *store_copy_value(const PGresult *res, int i, int j, char **pool);
+
 /* Run a file of statements (the simple-query protocol): a migration. */
 bool store_exec_script(struct store *store, const char *sql, struct scim_error *err);
 
