@@ -18,10 +18,10 @@
 
 #define MAGIC 0x5343494d4d455452ULL /* "SCIMMETR" */
 /* Raised whenever struct shared changes: an old file starts again. */
-#define LAYOUT 1
+#define LAYOUT 2
 
 #define WORKERS 256
-#define TENANTS 512
+#define TENANTS 8192
 #define TENANT_NAME 128
 
 static const char *const resource_names[METRICS_RESOURCES] = {

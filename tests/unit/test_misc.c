@@ -512,6 +512,21 @@ static void test_metrics_shared_by_processes(void)
 	unit_check(text != NULL && strstr(text, "scim_workers 1\n") != NULL,
 		   "only the workers alive", "%s", text ? text : "(none)");
 	free(text);
+	/* A count of thousands of tenants: every one is shown. */
+	unit_check(metrics_counts_due(60), "a count is due", "%s", "");
+	for (i = 0; i < 3000; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "tenant-%d", i);
+		metrics_tenant_count(name, i, 1);
+	}
+	metrics_counts_done(true);
+	unit_check(!metrics_counts_due(60), "counted within the minute", "%s", "");
+	text = metrics_render();
+	unit_check(text != NULL && strstr(text, "scim_users{tenant=\"tenant-2999\"} 2999\n") != NULL &&
+		   strstr(text, "scim_groups{tenant=\"tenant-0\"} 1\n") != NULL,
+		   "users of 3000 tenants", "%.200s", text ? text : "(none)");
+	free(text);
 	unit_check(metrics_resource_of("/users/.search", false) == METRICS_USERS &&
 		   metrics_resource_of("/", false) == METRICS_OTHER &&
 		   metrics_resource_of("/Users", true) == METRICS_CONSOLE &&
