@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "address.h"
+#include "extension.h"
 #include "log.h"
 #include "password.h"
 #include "settings.h"
@@ -898,6 +900,134 @@ static int cmd_log_prune(struct cli *cli)
 	return EXIT_SUCCESS;
 }
 
+/* ---- schema extensions -------------------------------------------------------- */
+
+/* The resource type --resource-type names, as RFC 7643 spells it. */
+static const char *resource_type_option(const struct cli *cli)
+{
+	const char *given = option(cli, "resource-type");
+
+	if (given != NULL && strcasecmp(given, "User") == 0)
+		return "User";
+	if (given != NULL && strcasecmp(given, "Group") == 0)
+		return "Group";
+	return NULL;
+}
+
+static int cmd_schema_load(struct cli *cli)
+{
+	const char *file = cli->args[1];
+	struct store_extension_spec spec = { .tenant = cli->args[0] };
+	struct scim_error err = { 0 };
+	struct schema_def *schema;
+	const struct attr_def *a;
+	json_error_t jerr;
+	json_t *doc;
+	char *definition;
+	char unique[512] = "";
+	bool replaced;
+	int n = 0;
+
+	spec.resource_type = resource_type_option(cli);
+	if (spec.resource_type == NULL)
+		return usage_error(cli, "--resource-type: User or Group, not \"%s\"",
+				   option(cli, "resource-type") ? option(cli, "resource-type") : "");
+	spec.required = option(cli, "required") != NULL;
+	doc = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &jerr) : json_load_file(file, 0, &jerr);
+	if (doc == NULL) {
+		fprintf(stderr, "scimctl schema load: %s: line %d, column %d: %s\n", file, jerr.line,
+			jerr.column, jerr.text);
+		return EXIT_FAILURE;
+	}
+	schema = extension_from_json(doc, &err);
+	if (schema == NULL) {
+		json_decref(doc);
+		fprintf(stderr, "scimctl schema load: %s: %s\n", file, err.detail);
+		return EXIT_FAILURE;
+	}
+	definition = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (definition == NULL)
+		abort();
+	spec.schema = schema;
+	spec.definition = definition;
+	if (!store_extension_load(cli->store, &spec, &replaced, &err)) {
+		free(definition);
+		extension_free(schema);
+		return store_failed(cli, &err);
+	}
+	for (a = schema->attrs; a->name != NULL; a++) {
+		n++;
+		if (a->uniqueness == UNIQ_SERVER)
+			snprintf(unique + strlen(unique), sizeof(unique) - strlen(unique), "%s%s",
+				 unique[0] ? ", " : "", a->name);
+	}
+	printf("%s %s for the %s of tenant \"%s\": %d attributes%s%s%s\n",
+	       replaced ? "replaced" : "loaded", schema->urn,
+	       strcmp(spec.resource_type, "User") == 0 ? "users" : "groups", spec.tenant, n,
+	       spec.required ? ", required" : "", unique[0] ? "; unique: " : "", unique);
+	free(definition);
+	extension_free(schema);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_schema_list(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	struct store_extension_row *rows;
+	int nrows, i;
+
+	if (!store_extension_list(cli->store, cli->nargs > 0 ? cli->args[0] : NULL, &rows, &nrows,
+				  &err))
+		return store_failed(cli, &err);
+	printf("TENANT\tURN\tRESOURCE TYPE\tREQUIRED\tATTRIBUTES\tLOADED\n");
+	for (i = 0; i < nrows; i++)
+		printf("%s\t%s\t%s\t%s\t%d\t%s\n", rows[i].tenant, rows[i].urn, rows[i].resource_type,
+		       rows[i].required ? "yes" : "no", rows[i].attributes, rows[i].loaded);
+	free(rows);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_schema_show(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	char *definition;
+	char resource_type[8];
+	bool required;
+	json_t *doc;
+	char *text;
+
+	if (!store_extension_show(cli->store, cli->args[0], cli->args[1], &definition, resource_type,
+				  &required, &err))
+		return store_failed(cli, &err);
+	doc = json_loads(definition, 0, NULL);
+	text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	/* The JSON alone on standard output: it loads again as it is. */
+	printf("%s\n", text ? text : definition);
+	fprintf(stderr, "extends the tenant's %s%s\n", strcmp(resource_type, "User") == 0 ?
+		"users" : "groups", required ? "; required" : "");
+	free(text);
+	json_decref(doc);
+	free(definition);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_schema_remove(struct cli *cli)
+{
+	struct scim_error err = { 0 };
+	long long dropped;
+
+	if (!store_extension_remove(cli->store, cli->args[0], cli->args[1],
+				    option(cli, "drop-values") != NULL, &dropped, &err))
+		return store_failed(cli, &err);
+	if (dropped > 0)
+		printf("removed %s from tenant \"%s\", with its values in %lld resources\n",
+		       cli->args[1], cli->args[0], dropped);
+	else
+		printf("removed %s from tenant \"%s\"\n", cli->args[1], cli->args[0]);
+	return EXIT_SUCCESS;
+}
+
 /* The settings, as the workers would read them here (same file, same
  * environment): scim-fcgi --check-config prints the same. */
 static int cmd_config(struct cli *cli)
@@ -954,6 +1084,17 @@ static const struct option_spec log_prune_options[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct option_spec schema_load_options[] = {
+	{ "resource-type", "TYPE", "User or Group: what the extension extends (required)" },
+	{ "required", NULL, "a POST or PUT without the extension's object is refused" },
+	{ NULL, NULL, NULL },
+};
+static const struct option_spec schema_remove_options[] = {
+	{ "drop-values", NULL, "remove the values users or groups have in it too (without, "
+	  "the command refuses while there are any)" },
+	{ NULL, NULL, NULL },
+};
+
 static const struct command commands[] = {
 	{ "migrate", "[--sql-dir DIR]", 0, 0, migrate_options,
 	  "Apply the migrations of sql/ that the database lacks, each in a transaction of its\n"
@@ -1005,6 +1146,21 @@ static const struct command commands[] = {
 	  "The accounts of the admin console: tenant, created, last sign-in.", cmd_admin_list },
 	{ "admin remove", "NAME", 1, 1, NULL,
 	  "Remove an account of the admin console; its sessions end.", cmd_admin_remove },
+	{ "schema load", "TENANT FILE --resource-type User|Group [--required]", 2, 2,
+	  schema_load_options,
+	  "Load a schema extension for a tenant's users or groups from FILE (\"-\": standard\n"
+	  "input): JSON in the format of RFC 7643 section 7, as /Schemas serves it. Its\n"
+	  "attributes are then served, validated, stored, filtered and patched like the core\n"
+	  "ones, for that tenant's clients alone. Loading it again replaces it; an attribute\n"
+	  "with uniqueness \"server\" gets a unique index. The workers see it at once.",
+	  cmd_schema_load },
+	{ "schema list", "[TENANT]", 0, 1, NULL,
+	  "The schema extensions, of one tenant or all.", cmd_schema_list },
+	{ "schema show", "TENANT URN", 2, 2, NULL,
+	  "An extension's definition, as JSON that schema load reads again.", cmd_schema_show },
+	{ "schema remove", "TENANT URN [--drop-values]", 2, 2, schema_remove_options,
+	  "Remove an extension. Refused while users or groups have values in it, unless\n"
+	  "--drop-values, which removes those too.", cmd_schema_remove },
 	{ "config", "", 0, 0, NULL,
 	  "Print every setting's value and where it came from: the configuration file and\n"
 	  "line, the environment, or the default. A database password is shown as ****.",

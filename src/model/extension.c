@@ -2,6 +2,8 @@
  * section 7 JSON; see extension.h. */
 #include "extension.h"
 
+#include "sha256.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -461,4 +463,42 @@ void extension_free(struct schema_def *schema)
 	free((char *)schema->description);
 	free_attrs(schema->attrs);
 	free(schema);
+}
+
+/* 16 hex digits of the SHA-256 of `a`, a NUL and `b`, in lower case. */
+static void digest16(const char *a, const char *b, char out[17])
+{
+	char text[EXTENSION_MAX_URN + 64 + 2];
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	char hex[SHA256_HEX_LENGTH + 1];
+	size_t len = 0, i;
+
+	for (i = 0; a[i] != '\0' && len < sizeof(text) - 2; i++)
+		text[len++] = (char)tolower((unsigned char)a[i]);
+	text[len++] = '\0';
+	for (i = 0; b[i] != '\0' && len < sizeof(text) - 1; i++)
+		text[len++] = (char)tolower((unsigned char)b[i]);
+	sha256(text, len, digest);
+	sha256_hex(digest, hex);
+	memcpy(out, hex, 16);
+	out[16] = '\0';
+}
+
+void extension_index_prefix(const char *tenant_id, const char *urn,
+			    char out[EXTENSION_INDEX_NAME_SIZE])
+{
+	char digest[17];
+
+	digest16(tenant_id, urn, digest);
+	snprintf(out, EXTENSION_INDEX_NAME_SIZE, "scim_ext_%s_", digest);
+}
+
+void extension_index_name(const char *tenant_id, const char *urn, const char *attribute,
+			  char out[EXTENSION_INDEX_NAME_SIZE])
+{
+	char digest[17];
+
+	extension_index_prefix(tenant_id, urn, out);
+	digest16(attribute, "", digest);
+	snprintf(out + strlen(out), EXTENSION_INDEX_NAME_SIZE - strlen(out), "%s", digest);
 }

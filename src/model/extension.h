@@ -36,4 +36,17 @@ struct schema_def *extension_from_json(const json_t *doc, struct scim_error *err
 
 void extension_free(struct schema_def *schema);
 
+/*
+ * The names of the unique indexes of a tenant's extension (its attributes
+ * with uniqueness "server"; sql/012_schema_extensions.sql): "scim_ext_", 16
+ * hex digits of the SHA-256 of the tenant's id and the URN, "_", then for
+ * an index 16 of the attribute's name. scimctl creates them by these names;
+ * a worker finds the attribute a 409 is about by its index's name.
+ */
+#define EXTENSION_INDEX_NAME_SIZE 48
+void extension_index_prefix(const char *tenant_id, const char *urn,
+			    char out[EXTENSION_INDEX_NAME_SIZE]);
+void extension_index_name(const char *tenant_id, const char *urn, const char *attribute,
+			  char out[EXTENSION_INDEX_NAME_SIZE]);
+
 #endif

@@ -70,11 +70,22 @@ const char *store_connect_failure(const struct store *store);
  * scimctl migrate) records a lower one lacks something it uses; migrations
  * only add, so a higher one (migrated ahead of a rolling upgrade) serves.
  */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* The database's schema version: its last migration applied; 0 when
  * scimctl migrate never ran on it. 503 when it cannot be reached. */
 bool store_schema_version(struct store *store, int *version, struct scim_error *err);
+
+/* A schema extension of a tenant, as loaded by scimctl schema load. */
+struct store_extension_def {
+	char *urn;
+	char *resource_type; /* "User" or "Group" */
+	bool required;
+	char *definition;    /* RFC 7643 section 7 JSON */
+};
+/* The tenant's extensions, by URN: one allocation (see store_admin.h). */
+bool store_extensions_of(struct store *store, const char *tenant_id,
+			 struct store_extension_def **rows, int *nrows, struct scim_error *err);
 
 /*
  * One transaction per writing request. Rollback never fails visibly. A

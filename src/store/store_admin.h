@@ -243,4 +243,45 @@ char *store_log_query(struct store *store, const struct store_log_filter *filter
  * transactions (writers never wait for it); how many in `removed`. */
 bool store_log_prune(struct store *store, int days, long long *removed, struct scim_error *err);
 
+/*
+ * Schema extensions of a tenant's users or groups
+ * (sql/012_schema_extensions.sql). Loading one that exists replaces its
+ * definition; its unique indexes (attributes with uniqueness "server") are
+ * built again, and values that repeat already make it a 409, as does a
+ * URN that extends the other resource type. Everything in one transaction.
+ */
+struct store_extension_spec {
+	const char *tenant;               /* the tenant's name */
+	const struct schema_def *schema;  /* read by extension_from_json() */
+	const char *definition;           /* the JSON it was read from */
+	const char *resource_type;        /* "User" or "Group" */
+	bool required;
+};
+bool store_extension_load(struct store *store, const struct store_extension_spec *spec,
+			  bool *replaced, struct scim_error *err);
+
+struct store_extension_row {
+	char *tenant;
+	char *urn;
+	char *resource_type;
+	bool required;
+	int attributes;
+	char *loaded;
+};
+/* The extensions of one tenant (by name) or of all (NULL). */
+bool store_extension_list(struct store *store, const char *tenant,
+			  struct store_extension_row **rows, int *nrows, struct scim_error *err);
+
+/* An extension's definition as loaded (malloc'd JSON text), the resource
+ * type it extends and whether it is required; 404 when there is none. */
+bool store_extension_show(struct store *store, const char *tenant, const char *urn,
+			  char **definition, char resource_type[8], bool *required,
+			  struct scim_error *err);
+
+/* Remove an extension with its indexes. When resources have values in
+ * it, 409 unless `drop_values`, which removes those values too (a new
+ * version of each resource); *dropped says how many resources had them. */
+bool store_extension_remove(struct store *store, const char *tenant, const char *urn,
+			    bool drop_values, long long *dropped, struct scim_error *err);
+
 #endif
