@@ -35,7 +35,15 @@ struct patch_ctx {
 	const char *where;      /* its path, or the key of a pathless value */
 	bool where_is_key;
 	struct scim_error *err;
+	json_t *ignored;        /* NULL until an unknown extension is met */
 };
+
+/* An attribute of an extension the tenant does not have: ignored, as
+ * Entra expects, and named for the provisioning log. */
+static void patch_ignore(struct patch_ctx *ctx, const char *prefix, const char *name)
+{
+	resource_ignored_add(&ctx->ignored, prefix, name);
+}
 
 /* What one operation addresses, resolved against the schema. */
 struct patch_target {
@@ -1184,6 +1192,9 @@ static bool patch_set_key(struct patch_ctx *ctx, enum patch_op op,
 	char *dot;
 	bool ok;
 
+	/* An extension's object may carry its own "schemas", as a body does. */
+	if (schema != NULL && strcasecmp(key, "schemas") == 0)
+		return true;
 	if (schema == NULL) {
 		if (strcasecmp(key, "schemas") == 0 || strcasecmp(key, "id") == 0 ||
 		    strcasecmp(key, "meta") == 0 || strcasecmp(key, "groups") == 0)
@@ -1202,8 +1213,16 @@ static bool patch_set_key(struct patch_ctx *ctx, enum patch_op op,
 							value);
 			schema = schema_split_urn(ctx->rt, key, &offset);
 			/* Entra: unknown schema URNs in request bodies are ignored. */
-			if (schema == NULL)
+			if (schema == NULL) {
+				const char *sub_key;
+				json_t *sub_value;
+
+				if (!json_is_object(value))
+					patch_ignore(ctx, "", key);
+				json_object_foreach((json_t *)value, sub_key, sub_value)
+					patch_ignore(ctx, key, sub_key);
 				return true;
+			}
 			name = key + offset;
 		}
 	}
@@ -1309,6 +1328,14 @@ static bool patch_path_apply(struct patch_ctx *ctx, enum patch_op op, const char
 			inner.scim_type = SCIM_INVALID_PATH;
 		return patch_fail_from(ctx, &inner);
 	}
+	/* A path in an extension the tenant does not have: ignored, as a
+	 * pathless value's would be. */
+	if (pp.path.urn != NULL && strncasecmp(pp.path.urn, "urn:", 4) == 0 &&
+	    schema_find(ctx->rt, pp.path.urn, strlen(pp.path.urn)) == NULL) {
+		patch_ignore(ctx, "", path);
+		ok = true;
+		goto done;
+	}
 	sub = pp.sub_attr != NULL ? pp.sub_attr : pp.path.sub;
 	if (pp.sub_attr != NULL && pp.path.sub != NULL) {
 		ok = patch_fail(ctx, SCIM_INVALID_PATH, "path \"%s\" names two sub-attributes",
@@ -1406,6 +1433,7 @@ bool patch_apply(const json_t *doc, const json_t *body,
 	out->doc = NULL;
 	out->changed = false;
 	out->member_changes = NULL;
+	out->ignored = NULL;
 	if (!json_is_object(doc))
 		return error_set(err, 500, NULL, "PATCH: the stored resource is not an object");
 	if (!json_is_object(body))
@@ -1432,11 +1460,13 @@ bool patch_apply(const json_t *doc, const json_t *body,
 	out->doc = ctx.doc;
 	out->changed = !json_equal(doc, ctx.doc);
 	out->member_changes = ctx.member_changes;
+	out->ignored = ctx.ignored;
 	return true;
 failed:
 	/* Atomic (RFC 7644 3.5.2): nothing of a failed request is returned. */
 	json_decref(ctx.doc);
 	json_decref(ctx.member_changes);
+	json_decref(ctx.ignored);
 	return false;
 }
 
@@ -1444,7 +1474,9 @@ void patch_result_clear(struct patch_result *result)
 {
 	json_decref(result->doc);
 	json_decref(result->member_changes);
+	json_decref(result->ignored);
 	result->doc = NULL;
 	result->member_changes = NULL;
+	result->ignored = NULL;
 	result->changed = false;
 }

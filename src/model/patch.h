@@ -40,6 +40,9 @@ struct patch_result {
 	 * removes every member; "replace" sets the members to exactly "values".
 	 */
 	json_t *member_changes;
+	/* The attributes of extensions the tenant does not have, ignored (see
+	 * resource_ignored()); NULL when none. */
+	json_t *ignored;
 };
 
 /*

@@ -2,10 +2,16 @@
 #include "resource.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <sodium.h>
+
+#include "datetime.h"
 
 void stored_resource_clear(struct stored_resource *row)
 {
@@ -76,9 +82,67 @@ static json_t *normalize_boolean(json_t *value, const char *where,
 	return NULL;
 }
 
+/* Entra sends the values of custom attributes as strings: "42". */
+static json_t *integer_of(const json_t *value)
+{
+	const char *text = json_string_value(value);
+	char *end;
+	long long n;
+
+	if (json_is_integer(value))
+		return json_incref((json_t *)value);
+	if (json_is_real(value) && json_real_value(value) == (double)(long long)json_real_value(value) &&
+	    json_real_value(value) > -9e15 && json_real_value(value) < 9e15)
+		return json_integer((json_int_t)json_real_value(value));
+	if (text == NULL || text[0] == '\0' || isspace((unsigned char)text[0]))
+		return NULL;
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	return *end == '\0' && errno == 0 ? json_integer((json_int_t)n) : NULL;
+}
+
+static json_t *decimal_of(const json_t *value)
+{
+	const char *text = json_string_value(value);
+	char *end;
+	double d;
+
+	if (json_is_number(value))
+		return json_incref((json_t *)value);
+	if (text == NULL || text[0] == '\0' || isspace((unsigned char)text[0]))
+		return NULL;
+	errno = 0;
+	d = strtod(text, &end);
+	/* JSON numbers only: no "inf", "nan" or hex. */
+	if (*end != '\0' || errno != 0 || !isfinite(d) || strpbrk(text, "xXiInN") != NULL)
+		return NULL;
+	return json_real(d);
+}
+
+/* RFC 7643 2.3.6: base64 (RFC 4648 section 4), padded or not. */
+static bool base64_valid(const char *text, size_t len)
+{
+	size_t cap = len / 4 * 3 + 3;
+	unsigned char *bin = malloc(cap);
+	size_t out;
+	bool ok;
+
+	if (bin == NULL)
+		abort();
+	ok = sodium_base642bin(bin, cap, text, len, NULL, &out, NULL,
+			       sodium_base64_VARIANT_ORIGINAL) == 0 ||
+	     sodium_base642bin(bin, cap, text, len, NULL, &out, NULL,
+			       sodium_base64_VARIANT_ORIGINAL_NO_PADDING) == 0;
+	free(bin);
+	return ok;
+}
+
 static json_t *normalize_scalar(const struct attr_def *attr, json_t *value,
 				const char *where, struct scim_error *err)
 {
+	struct datetime when;
+	json_t *coerced;
+
 	/* Entra's older jobs send {"$ref":null,"value":"x"} for a plain value. */
 	if (json_is_object(value) && json_object_get(value, "value") != NULL)
 		value = json_object_get(value, "value");
@@ -87,11 +151,21 @@ static json_t *normalize_scalar(const struct attr_def *attr, json_t *value,
 	case ATTR_BOOLEAN:
 		return normalize_boolean(value, where, err);
 	case ATTR_INTEGER:
-		if (json_is_integer(value))
-			return json_incref(value);
+		if ((coerced = integer_of(value)) != NULL)
+			return coerced;
 		break;
 	case ATTR_DECIMAL:
-		if (json_is_number(value))
+		if ((coerced = decimal_of(value)) != NULL)
+			return coerced;
+		break;
+	case ATTR_DATETIME:
+		if (json_is_string(value) &&
+		    datetime_parse(json_string_value(value), json_string_length(value), &when))
+			return json_incref(value);
+		break;
+	case ATTR_BINARY:
+		if (json_is_string(value) &&
+		    base64_valid(json_string_value(value), json_string_length(value)))
 			return json_incref(value);
 		break;
 	case ATTR_COMPLEX:
@@ -182,6 +256,14 @@ static json_t *normalize_complex(const struct attr_def *attr, json_t *value,
 		json_object_set_new(out, sub->name, normalized);
 	}
 	json_decref(unwrapped);
+	/* A required sub-attribute (an extension's; no core one is). */
+	for (sub = attr->sub_attrs; sub != NULL && sub->name != NULL; sub++) {
+		if (sub->required && json_object_get(out, sub->name) == NULL) {
+			error_set(err, 400, SCIM_INVALID_VALUE, "%s.%s is required", where, sub->name);
+			json_decref(out);
+			return NULL;
+		}
+	}
 	return out;
 }
 
@@ -332,11 +414,92 @@ static json_t *gather_extension(const struct resource_type_def *rt,
 	return gathered;
 }
 
+void resource_ignored_add(json_t **ignored, const char *prefix, const char *name)
+{
+	char full[512];
+
+	if (*ignored == NULL)
+		*ignored = json_array();
+	if (json_array_size(*ignored) >= RESOURCE_IGNORED_MAX)
+		return;
+	snprintf(full, sizeof(full), "%s%s%s", prefix, prefix[0] ? ":" : "", name);
+	json_array_append_new(*ignored, json_string(full));
+}
+
+/* The keys of an extension's object (or of an unknown URN's) that `ext`
+ * does not know (every key, when ext is NULL). */
+static void ignore_unknown_keys(json_t **ignored, const char *urn, const struct schema_def *ext,
+				const json_t *object)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)object, key, value) {
+		if (ext == NULL || schema_find_attr(ext->attrs, key, strcspn(key, ".")) == NULL)
+			resource_ignored_add(ignored, urn, key);
+	}
+}
+
+json_t *resource_ignored(const json_t *body, const struct resource_type_def *rt)
+{
+	static const char *const by_design[] = { "schemas", "id", "meta", "externalId", "password",
+						 NULL };
+	const struct schema_def *ext;
+	json_t *ignored = NULL;
+	const char *key;
+	json_t *value;
+	size_t offset;
+	size_t i;
+
+	if (!json_is_object(body))
+		return NULL;
+	json_object_foreach((json_t *)body, key, value) {
+		for (i = 0; by_design[i] != NULL && strcasecmp(by_design[i], key) != 0; i++)
+			;
+		if (by_design[i] != NULL || schema_find_attr(rt->core->attrs, key, strlen(key)) != NULL)
+			continue;
+		ext = schema_split_urn(rt, key, &offset);
+		if (ext != NULL && ext != rt->core && key[offset] == '\0') {
+			if (json_is_object(value))
+				ignore_unknown_keys(&ignored, ext->urn, ext, value);
+		} else if (ext != NULL) {
+			if (schema_find_attr(ext->attrs, key + offset, strcspn(key + offset, ".")) == NULL)
+				resource_ignored_add(&ignored, "", key);
+		} else if (strncasecmp(key, "urn:", 4) == 0 && json_is_object(value)) {
+			/* An extension this tenant has not loaded. */
+			ignore_unknown_keys(&ignored, key, NULL, value);
+		} else {
+			resource_ignored_add(&ignored, "", key);
+		}
+	}
+	return ignored;
+}
+
+/* The required attributes of `schema` are in `doc` (its part of the
+ * document); an extension's are named with its URN. */
+static bool required_present(const struct schema_def *schema, const json_t *doc,
+			     struct scim_error *err)
+{
+	const struct attr_def *required;
+	const json_t *value;
+	bool core = schema->urn == NULL || strncmp(schema->urn, "urn:ietf:params:scim:schemas:core:",
+						   34) == 0;
+
+	for (required = schema->attrs; required->name != NULL; required++) {
+		if (!required->required)
+			continue;
+		value = json_object_get(doc, required->name);
+		if (value == NULL || (json_is_string(value) && json_string_length(value) == 0))
+			return error_set(err, 400, SCIM_INVALID_VALUE, "%s%s%s is required",
+					 core ? "" : schema->urn, core ? "" : ":", required->name);
+	}
+	return true;
+}
+
 json_t *resource_normalize(const json_t *body, const struct resource_type_def *rt,
 			   struct scim_error *err)
 {
 	const struct schema_def *const *ext;
-	const struct attr_def *required;
 	json_t *doc;
 	json_t *schemas;
 	json_t *ext_src;
@@ -384,14 +547,19 @@ json_t *resource_normalize(const json_t *body, const struct resource_type_def *r
 	}
 
 	/* RFC 7643 2.4: a required attribute must be present (PUT and POST). */
-	for (required = rt->core->attrs; required->name != NULL; required++) {
-		if (!required->required)
-			continue;
-		value = json_object_get(doc, required->name);
-		if (value == NULL || (json_is_string(value) && json_string_length(value) == 0)) {
-			error_set(err, 400, SCIM_INVALID_VALUE, "%s is required", required->name);
+	if (!required_present(rt->core, doc, err))
+		goto failed;
+	for (ext = rt->extensions; ext != NULL && *ext != NULL; ext++) {
+		ext_doc = json_object_get(doc, (*ext)->urn);
+		if (ext_doc == NULL && rt->extension_required != NULL &&
+		    rt->extension_required[ext - rt->extensions]) {
+			error_set(err, 400, SCIM_INVALID_VALUE, "%s is required: the resource type "
+				  "requires this extension", (*ext)->urn);
 			goto failed;
 		}
+		/* An extension's required attributes, when it is there at all. */
+		if (ext_doc != NULL && !required_present(*ext, ext_doc, err))
+			goto failed;
 	}
 	return doc;
 
@@ -517,7 +685,12 @@ struct projection_path {
 	bool multi_valued;
 };
 
-/* Resolve "urn:...:attr.sub", "attr.sub" or "attr"; false when unknown. */
+/*
+ * Resolve "urn:...:attr.sub", "attr.sub", "attr", or an extension's URN
+ * (all of its attributes); false when unknown. A value filter,
+ * "emails[type eq \"work\"]" (Microsoft's reference tests send it), names
+ * the attribute: projection takes whole values.
+ */
 static bool projection_resolve(const struct resource_type_def *rt, const char *text,
 			       struct projection_path *out)
 {
@@ -525,12 +698,28 @@ static bool projection_resolve(const struct resource_type_def *rt, const char *t
 	struct attr_path ap;
 	char name[128];
 	char *dot;
+	char *open;
 	size_t offset = 0;
 
 	schema = schema_split_urn(rt, text, &offset);
+	if (schema != NULL && schema != rt->core && text[offset] == '\0') {
+		out->schema = NULL;
+		out->attr = schema->urn;
+		out->sub = NULL;
+		out->multi_valued = false;
+		return true;
+	}
 	if (strlen(text + offset) >= sizeof(name) || text[offset] == '\0')
 		return false;
 	strcpy(name, text + offset);
+	open = strchr(name, '[');
+	if (open != NULL) {
+		char *close = strchr(open, ']');
+
+		if (close == NULL)
+			return false;
+		memmove(open, close + 1, strlen(close + 1) + 1);
+	}
 	dot = strchr(name, '.');
 	if (dot != NULL)
 		*dot++ = '\0';

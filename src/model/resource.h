@@ -67,6 +67,20 @@ json_t *resource_normalize(const json_t *body, const struct resource_type_def *r
 			   struct scim_error *err);
 
 /*
+ * The attributes of a client body that resource_normalize() ignores because
+ * no schema of `rt` knows them, by their full names (an extension's as
+ * "urn:...:User:costCenter"), at most RESOURCE_IGNORED_MAX; NULL when none.
+ * Clients rely on unknown attributes being ignored, but an administrator
+ * wants to see a mapping that lands nowhere (the provisioning log names
+ * them). What is ignored by design (id, meta, schemas, password, read-only
+ * attributes) is not listed.
+ */
+#define RESOURCE_IGNORED_MAX 20
+json_t *resource_ignored(const json_t *body, const struct resource_type_def *rt);
+/* Add "prefix:name" (or "name") to such a list, made when *ignored is NULL. */
+void resource_ignored_add(json_t **ignored, const char *prefix, const char *name);
+
+/*
  * One core attribute of a client body, normalized like resource_normalize()
  * does, for attributes kept outside the document (a group's members). An
  * absent multi-valued attribute gives an empty array. NULL with err set on a

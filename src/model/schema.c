@@ -757,8 +757,9 @@ json_t *resource_type_to_json(const struct resource_type_def *rt,
 
 		for (ext = rt->extensions; *ext != NULL; ext++)
 			json_array_append_new(list,
-					      json_pack("{s:s,s:b}", "schema",
-							(*ext)->urn, "required", 0));
+					      json_pack("{s:s,s:b}", "schema", (*ext)->urn,
+							"required", rt->extension_required != NULL &&
+							rt->extension_required[ext - rt->extensions]));
 		json_object_set_new(j, "schemaExtensions", list);
 	}
 	json_object_set_new(meta, "resourceType", json_string("ResourceType"));

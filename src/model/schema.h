@@ -82,6 +82,9 @@ struct resource_type_def {
 	const char *description;
 	const struct schema_def *core;
 	const struct schema_def *const *extensions; /* NULL-terminated */
+	/* Parallel to extensions: schemaExtensions.required, a POST or PUT
+	 * without the extension's object is refused. NULL: none is. */
+	const bool *extension_required;
 };
 
 extern const struct schema_def schema_user;

@@ -906,7 +906,14 @@ static bool translate_derived(struct translation *t, enum filter_op op,
 	return true;
 }
 
-/* The jsonb object an attribute of `schema` lives in. */
+/*
+ * The jsonb object an attribute of `schema` lives in. A URN (and an
+ * attribute name) is written as a literal, not a parameter: expression
+ * indexes (an extension's unique one) match literals only. An
+ * administrator's URN has nothing but letters, digits, ':', '.', '_' and
+ * '-', and a name nothing but letters, digits, '_' and '-' (extension.c):
+ * neither can close the quotes.
+ */
 static void container(struct translation *t, const struct schema_def *schema, char *out,
 		      size_t size)
 {

@@ -27,7 +27,7 @@ static struct store_statement token_authenticate = { .sql =
 	" floor(extract(epoch FROM t.expires - now())),"
 	" (SELECT version FROM token_epoch), t.title,"
 	" CASE WHEN t.revoked IS NOT NULL THEN 'revoked'"
-	" WHEN t.expires <= now() THEN 'expired' END"
+	" WHEN t.expires <= now() THEN 'expired' END, n.schema_version"
 	" FROM tokens t JOIN tenants n USING (tenant_id)"
 	" WHERE t.token_hash = $1::bytea"
 };
@@ -102,6 +102,8 @@ struct store {
 	} verify;
 	char connect_failure[256]; /* libpq's message, when connecting failed */
 	bool reconnecting; /* the last connection failed or broke */
+	char failed_constraint[64]; /* of the last uniqueness violation */
+	bool schemas_changed; /* since the request's token was kept (token_recheck) */
 	struct token_cache_entry tokens[TOKEN_CACHE_SIZE];
 	unsigned next_token;  /* the entry to replace when none is free */
 	bool prepared[STORE_MAX_STATEMENTS + 1];
@@ -166,6 +168,11 @@ static void forget_connection(struct store *store)
 const char *store_connect_failure(const struct store *store)
 {
 	return store->connect_failure;
+}
+
+const char *store_failed_constraint(const struct store *store)
+{
+	return store->failed_constraint;
 }
 
 void store_set_log(struct store *store, const struct log_context *log)
@@ -303,7 +310,11 @@ static bool fail_result(struct store *store, PGresult *res, struct scim_error *e
 		metrics_database_error(METRICS_DB_LOST);
 		ok = error_set(err, 503, NULL, "the database is unavailable; try again later");
 	} else if (strcmp(state, "23505") == 0) {
-		if (constraint && strstr(constraint, "display_name"))
+		snprintf(store->failed_constraint, sizeof(store->failed_constraint), "%s",
+			 constraint ? constraint : "");
+		if (constraint && strncmp(constraint, "scim_ext_", 9) == 0)
+			ok = error_set(err, 409, SCIM_UNIQUENESS, STORE_UNIQUE_TAKEN);
+		else if (constraint && strstr(constraint, "display_name"))
 			ok = error_set(err, 409, SCIM_UNIQUENESS, "displayName is already taken");
 		else
 			ok = error_set(err, 409, SCIM_UNIQUENESS, "userName is already taken");
@@ -1193,6 +1204,7 @@ static bool token_check(struct store *store, const uint8_t hash[32], const char 
 	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
 	out->token_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	snprintf(out->title, sizeof(out->title), "%s", PQgetvalue(res, 0, 7));
+	out->schema_version = strtoll(PQgetvalue(res, 0, 9), NULL, 10);
 	stale = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	/* Kept no longer than the token's expiry. */
 	keep = store->token_cache_seconds;
@@ -1221,6 +1233,7 @@ bool store_token_authenticate(struct store *store, const uint8_t hash[32],
 	struct token_cache_entry *kept;
 
 	store->verify.pending = false;
+	store->schemas_changed = false;
 	kept = token_find(store, hash, address);
 	if (kept == NULL)
 		return token_check(store, hash, client_address, out, err);
@@ -1250,7 +1263,23 @@ static bool token_recheck(struct store *store, struct scim_error *err)
 		return false;
 	if (strcmp(now.id, store->verify.tenant.id) != 0)
 		return error_set(err, 401, NULL, "the bearer token is not valid");
+	/* The tenant's schema extensions changed: the request was read with
+	 * the old ones, and nothing of it has run. */
+	if (now.schema_version != store->verify.tenant.schema_version) {
+		store->schemas_changed = true;
+		return error_set(err, 503, NULL, "the tenant's schemas changed; try again");
+	}
 	return true;
+}
+
+bool store_schemas_changed(const struct store *store)
+{
+	return store->schemas_changed;
+}
+
+bool store_token_confirm(struct store *store, struct scim_error *err)
+{
+	return verify_now(store, err);
 }
 
 /* Fill `out` from row `i` of a result whose columns are STORE_RESOURCE_COLUMNS_WITH(). */

@@ -38,6 +38,7 @@ struct tenant {
 	char name[128];
 	long long token_id;
 	char title[128]; /* the token's: the provider, as the administrator named it */
+	long long schema_version; /* of its schema extensions (store_extensions_of) */
 };
 
 /* A store that connects with `conninfo` on first use. */
@@ -63,6 +64,23 @@ void store_set_token_cache(struct store *store, int seconds);
 bool store_connect(struct store *store, struct scim_error *err);
 /* Why the last attempt to connect failed: libpq's message (first line). */
 const char *store_connect_failure(const struct store *store);
+/*
+ * A request answered with a kept token learns at its first statement that
+ * tokens changed; when the change was to its tenant's schema extensions
+ * (schema_version), the request was read with the old ones: the statement
+ * fails, nothing of the request has run, and this is true until the next
+ * store_token_authenticate(). The router then serves it again.
+ */
+bool store_schemas_changed(const struct store *store);
+/* Confirm a kept token now, on its own (a Bulk request, whose operations
+ * must all see the same schemas): false, with schemas changed or 401. */
+bool store_token_confirm(struct store *store, struct scim_error *err);
+
+/* The unique index or constraint the last 409 uniqueness was about ("" for
+ * none): an extension's index names its attribute (tenant_schemas.h). */
+const char *store_failed_constraint(const struct store *store);
+/* The detail of a 409 about such an index, before the worker names it. */
+#define STORE_UNIQUE_TAKEN "a value that must be unique in the tenant is already taken"
 
 /*
  * The schema version this program needs: the number of the last migration

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "settings.h"
 #include "store.h"
+#include "tenant_schemas.h"
 
 struct request_context;
 
@@ -43,6 +44,9 @@ struct request_context {
 	struct log_context *log;   /* this request's log lines; the tenant is
 				      added once it is known */
 	struct tenant tenant;      /* set for routes that need a tenant */
+	/* The resource types and schemas of the tenant (with its extensions),
+	 * or the built-in ones; set by the router before the handler runs. */
+	struct tenant_schemas schemas;
 	const char *resource_id;   /* the {id} segment of the path, or NULL */
 	run_operation_fn run_operation;
 	log_operation_fn log_operation;
@@ -51,6 +55,9 @@ struct request_context {
 	 * what was asked, the handler what it did, before its last statement
 	 * (the row goes with COMMIT: store_log_with_commit()). */
 	struct store_log_entry audit;
+	/* Attributes of the body no schema of the tenant knows, ignored
+	 * (resource_ignored()): handler_audit() names them in the log's row. */
+	json_t *ignored;
 };
 
 #endif

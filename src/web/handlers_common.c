@@ -94,6 +94,29 @@ bool handler_not_modified(struct request_context *ctx, long long version)
 	return true;
 }
 
+/* A mapping that lands nowhere, for the administrator to see: the log's
+ * row names what was ignored (never a change), and so does a log line. */
+static void audit_ignored(struct request_context *ctx)
+{
+	struct store_log_entry *a = &ctx->audit;
+	char names[400] = "";
+	json_t *name;
+	size_t i;
+
+	json_array_foreach(ctx->ignored, i, name) {
+		char entry[300];
+
+		snprintf(entry, sizeof(entry), "ignored: %s", json_string_value(name));
+		if (a->attributes == NULL)
+			a->attributes = json_array();
+		json_array_append_new(a->attributes, json_string(entry));
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i > 0 ? ", " : "", json_string_value(name));
+	}
+	if (names[0] != '\0')
+		log_msg(ctx->log, LOG_INFO, "ignored what no schema of the tenant has: %s", names);
+}
+
 void handler_audit(struct request_context *ctx, const char *id, const json_t *before,
 		   const json_t *after, long long added, long long removed)
 {
@@ -119,6 +142,7 @@ void handler_audit(struct request_context *ctx, const char *id, const json_t *be
 			a->attributes = json_array();
 		json_array_append_new(a->attributes, json_string("members"));
 	}
+	audit_ignored(ctx);
 	if (after == NULL || before == NULL)
 		return; /* deleted, created */
 	active = changes_active(before, after);

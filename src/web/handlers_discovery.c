@@ -11,8 +11,6 @@
 #include <strings.h>
 
 #include "cursor.h"
-#include "filter.h"
-#include "patch.h"
 #include "schema.h"
 
 static json_t *list_response(json_t *resources)
@@ -43,8 +41,7 @@ bool service_provider_config_get(struct request_context *ctx)
 		"{s:[s], s:s,"
 		" s:{s:b}, s:{s:b, s:i, s:I}, s:{s:b, s:i},"
 		" s:{s:b}, s:{s:b}, s:{s:b},"
-		" s:[{s:s, s:s, s:s, s:s, s:b}],"
-		" s:{s:I, s:i, s:i, s:i, s:i}}",
+		" s:[{s:s, s:s, s:s, s:s, s:b}]}",
 		"schemas", "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig",
 		"documentationUri", "https://www.rfc-editor.org/rfc/rfc7644",
 		"patch", "supported", 1,
@@ -59,14 +56,12 @@ bool service_provider_config_get(struct request_context *ctx)
 		"name", "OAuth Bearer Token",
 		"description", "Authentication with the secret token issued by scimctl token add",
 		"specUri", "https://www.rfc-editor.org/rfc/rfc6750",
-		"primary", 1,
-		/* Our limits, under our own key: RFC 7643 has no place for them. */
-		"urn:scim-endpoint:limits",
-		"maxBodyBytes", (json_int_t)ctx->settings->max_body,
-		"filterMaxLength", FILTER_MAX_LENGTH,
-		"filterMaxDepth", FILTER_MAX_DEPTH,
-		"patchMaxOperations", PATCH_MAX_OPERATIONS,
-		"maxResults", ctx->settings->max_results);
+		"primary", 1);
+	/* Only what RFC 7643 section 5 (and RFC 9865) define: client libraries
+	 * that model the RFC strictly (scim2-models) refuse any other key. The
+	 * body limit is bulk.maxPayloadSize, the page limit filter.maxResults;
+	 * a filter's length and depth and a PATCH's operations are limited too,
+	 * and a request beyond them gets an error that says by how much. */
 	if (config == NULL)
 		return error_set(&ctx->err, 500, NULL, "cannot build the configuration");
 	/* RFC 9865 section 4. */
@@ -86,7 +81,7 @@ bool resource_types_list(struct request_context *ctx)
 	const struct resource_type_def *const *rt;
 	json_t *all = json_array();
 
-	for (rt = resource_type_all; *rt != NULL; rt++)
+	for (rt = ctx->schemas.types; *rt != NULL; rt++)
 		json_array_append_new(all, resource_type_to_json(*rt, ctx->req->base_url));
 	return respond(ctx, list_response(all));
 }
@@ -95,7 +90,7 @@ bool resource_types_get(struct request_context *ctx)
 {
 	const struct resource_type_def *const *rt;
 
-	for (rt = resource_type_all; *rt != NULL; rt++)
+	for (rt = ctx->schemas.types; *rt != NULL; rt++)
 		if (strcasecmp((*rt)->name, ctx->resource_id) == 0)
 			return respond(ctx, resource_type_to_json(*rt, ctx->req->base_url));
 	return error_set(&ctx->err, 404, NULL, "no resource type \"%s\"", ctx->resource_id);
@@ -106,17 +101,18 @@ bool schemas_list(struct request_context *ctx)
 	const struct schema_def *const *schema;
 	json_t *all = json_array();
 
-	for (schema = schema_all; *schema != NULL; schema++)
+	for (schema = ctx->schemas.all; *schema != NULL; schema++)
 		json_array_append_new(all, schema_to_json(*schema, ctx->req->base_url));
 	return respond(ctx, list_response(all));
 }
 
 bool schemas_get(struct request_context *ctx)
 {
-	const struct schema_def *schema;
+	const struct schema_def *const *schema;
 
-	schema = schema_find_any(ctx->resource_id, strlen(ctx->resource_id));
-	if (schema == NULL)
-		return error_set(&ctx->err, 404, NULL, "no schema \"%s\"", ctx->resource_id);
-	return respond(ctx, schema_to_json(schema, ctx->req->base_url));
+	/* The tenant's own extensions among them (any case: RFC 7643 2.1). */
+	for (schema = ctx->schemas.all; *schema != NULL; schema++)
+		if (strcasecmp((*schema)->urn, ctx->resource_id) == 0)
+			return respond(ctx, schema_to_json(*schema, ctx->req->base_url));
+	return error_set(&ctx->err, 404, NULL, "no schema \"%s\"", ctx->resource_id);
 }

@@ -35,7 +35,7 @@ static unsigned member_fields(const struct request_context *ctx)
 	json_t *member;
 	unsigned fields = 0;
 
-	resource_project(sample, &resource_type_group, http_query_get(ctx->req, "attributes"),
+	resource_project(sample, ctx->schemas.group, http_query_get(ctx->req, "attributes"),
 			 http_query_get(ctx->req, "excludedAttributes"));
 	member = json_array_get(json_object_get(sample, "members"), 0);
 	if (member != NULL) {
@@ -202,7 +202,7 @@ static bool respond_group(struct request_context *ctx, int status,
 {
 	struct group_stream *gs;
 
-	if (!handler_respond(ctx, &resource_type_group, status, row))
+	if (!handler_respond(ctx, ctx->schemas.group, status, row))
 		return false;
 	if (member_fields(ctx) == 0)
 		return true;
@@ -218,7 +218,7 @@ bool groups_list(struct request_context *ctx)
 {
 	struct group_stream *gs;
 
-	if (!handler_list(ctx, &resource_type_group))
+	if (!handler_list(ctx, ctx->schemas.group))
 		return false;
 	if (member_fields(ctx) == 0)
 		return true;
@@ -255,7 +255,7 @@ bool groups_get(struct request_context *ctx)
 /* The members of a POST or PUT body, validated; new reference. */
 static json_t *body_members(struct request_context *ctx, const json_t *body)
 {
-	return resource_normalize_attribute(body, &resource_type_group, "members", &ctx->err);
+	return resource_normalize_attribute(body, ctx->schemas.group, "members", &ctx->err);
 }
 
 bool groups_create(struct request_context *ctx)
@@ -270,9 +270,10 @@ bool groups_create(struct request_context *ctx)
 	body = handler_read_body(ctx);
 	if (body == NULL)
 		return false;
-	doc = resource_normalize(body, &resource_type_group, &ctx->err);
+	doc = resource_normalize(body, ctx->schemas.group, &ctx->err);
 	if (doc == NULL)
 		goto done;
+	ctx->ignored = resource_ignored(body, ctx->schemas.group);
 	members = body_members(ctx, body);
 	if (members == NULL)
 		goto done;
@@ -352,9 +353,10 @@ bool groups_replace(struct request_context *ctx)
 	body = handler_begin_write(ctx, store_group_get, &current);
 	if (body == NULL)
 		goto done;
-	doc = resource_normalize(body, &resource_type_group, &ctx->err);
+	doc = resource_normalize(body, ctx->schemas.group, &ctx->err);
 	if (doc == NULL)
 		goto done;
+	ctx->ignored = resource_ignored(body, ctx->schemas.group);
 	members = body_members(ctx, body);
 	if (members == NULL || !replace_members(ctx, current.id, members, &counts) ||
 	    !save_group(ctx, &current, doc, &counts, &row))
@@ -458,9 +460,10 @@ bool groups_patch(struct request_context *ctx)
 
 	body = handler_begin_write(ctx, store_group_get, &current);
 	if (body == NULL || !check_patch_ids(ctx, body) ||
-	    !patch_apply(current.doc, body, &resource_type_group, &result, &ctx->err))
+	    !patch_apply(current.doc, body, ctx->schemas.group, &result, &ctx->err))
 		goto done;
-	doc = resource_normalize(result.doc, &resource_type_group, &ctx->err);
+	doc = resource_normalize(result.doc, ctx->schemas.group, &ctx->err);
+	ctx->ignored = json_incref(result.ignored);
 	if (doc == NULL ||
 	    !apply_member_changes(ctx, current.id, result.member_changes, &counts))
 		goto done;

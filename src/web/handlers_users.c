@@ -19,7 +19,7 @@
 static bool respond_resource(struct request_context *ctx, int status,
 			     const struct stored_resource *row)
 {
-	return handler_respond(ctx, &resource_type_user, status, row);
+	return handler_respond(ctx, ctx->schemas.user, status, row);
 }
 
 bool users_create(struct request_context *ctx)
@@ -32,7 +32,8 @@ bool users_create(struct request_context *ctx)
 	body = handler_read_body(ctx);
 	if (body == NULL)
 		return false;
-	doc = resource_normalize(body, &resource_type_user, &ctx->err);
+	doc = resource_normalize(body, ctx->schemas.user, &ctx->err);
+	ctx->ignored = resource_ignored(body, ctx->schemas.user);
 	json_decref(body);
 	if (doc == NULL)
 		return false;
@@ -99,9 +100,10 @@ bool users_replace(struct request_context *ctx)
 	body = handler_begin_write(ctx, store_user_get, &current);
 	if (body == NULL)
 		goto done;
-	doc = resource_normalize(body, &resource_type_user, &ctx->err);
+	doc = resource_normalize(body, ctx->schemas.user, &ctx->err);
 	if (doc == NULL)
 		goto done;
+	ctx->ignored = resource_ignored(body, ctx->schemas.user);
 	ok = save_user(ctx, &current, doc);
 done:
 	json_decref(doc);
@@ -121,13 +123,14 @@ bool users_patch(struct request_context *ctx)
 	body = handler_begin_write(ctx, store_user_get, &current);
 	if (body == NULL)
 		goto done;
-	if (!patch_apply(current.doc, body, &resource_type_user, &result, &ctx->err))
+	if (!patch_apply(current.doc, body, ctx->schemas.user, &result, &ctx->err))
 		goto done;
 	/* The engine keeps client spellings ("False", a bare manager id):
 	 * normalizing validates and coerces the result like a PUT body. */
-	doc = resource_normalize(result.doc, &resource_type_user, &ctx->err);
+	doc = resource_normalize(result.doc, ctx->schemas.user, &ctx->err);
 	if (doc == NULL)
 		goto done;
+	ctx->ignored = json_incref(result.ignored);
 	ok = save_user(ctx, &current, doc);
 done:
 	patch_result_clear(&result);
@@ -144,5 +147,5 @@ bool users_delete(struct request_context *ctx)
 
 bool users_list(struct request_context *ctx)
 {
-	return handler_list(ctx, &resource_type_user);
+	return handler_list(ctx, ctx->schemas.user);
 }

@@ -18,6 +18,9 @@ enum route_flags {
 			     leaves a row in the provisioning log */
 	ROUTE_BULK = 4,   /* its operations are logged as writes; it is logged
 			     itself only when it fails as a whole */
+	ROUTE_TOKEN_OPTIONAL = 8, /* discovery: with a token, the tenant's own
+				     schemas (its extensions); without, the
+				     built-in ones */
 };
 
 struct route {
@@ -43,11 +46,12 @@ static const struct route routes[] = {
 	{ "HEAD", "ready", false, NULL, 0, health_ready },
 	{ "GET", "metrics", false, NULL, 0, metrics_get },
 
-	{ "GET", "ServiceProviderConfig", false, NULL, 0, service_provider_config_get },
-	{ "GET", "ResourceTypes", false, NULL, 0, resource_types_list },
-	{ "GET", "ResourceTypes", true, NULL, 0, resource_types_get },
-	{ "GET", "Schemas", false, NULL, 0, schemas_list },
-	{ "GET", "Schemas", true, NULL, 0, schemas_get },
+	{ "GET", "ServiceProviderConfig", false, NULL, ROUTE_TOKEN_OPTIONAL,
+	  service_provider_config_get },
+	{ "GET", "ResourceTypes", false, NULL, ROUTE_TOKEN_OPTIONAL, resource_types_list },
+	{ "GET", "ResourceTypes", true, NULL, ROUTE_TOKEN_OPTIONAL, resource_types_get },
+	{ "GET", "Schemas", false, NULL, ROUTE_TOKEN_OPTIONAL, schemas_list },
+	{ "GET", "Schemas", true, NULL, ROUTE_TOKEN_OPTIONAL, schemas_get },
 
 	/* Searches first: ".search" is no id. Reads, so no transaction. */
 	{ "POST", "Users", true, ".search", ROUTE_TENANT, users_search },
@@ -210,6 +214,20 @@ static void audit_write(struct request_context *ctx)
 		metrics_write(ctx->tenant.name, a->action);
 }
 
+/* A uniqueness violation of an extension's attribute names the attribute:
+ * the store knows its index alone. */
+static void name_unique_attribute(struct request_context *ctx)
+{
+	char attribute[300];
+
+	if (ctx->err.status != 409 || strcmp(ctx->err.detail, STORE_UNIQUE_TAKEN) != 0 ||
+	    !tenant_schemas_unique_attribute(&ctx->tenant, store_failed_constraint(ctx->store),
+					     attribute, sizeof(attribute)))
+		return;
+	error_clear(&ctx->err);
+	error_set(&ctx->err, 409, SCIM_UNIQUENESS, "%s is already taken", attribute);
+}
+
 /* Run the route's handler, in one transaction when it writes; any error
  * becomes the response. */
 static void run_route(const struct route *route, struct request_context *ctx)
@@ -240,18 +258,23 @@ static void run_route(const struct route *route, struct request_context *ctx)
 	if (!ok || error_is_set(&ctx->err)) {
 		if (!error_is_set(&ctx->err))
 			error_set(&ctx->err, 500, NULL, "the request failed");
+		name_unique_attribute(ctx);
 		http_response_error(ctx->resp, &ctx->err);
 	}
 	if (route->flags & ROUTE_WRITE && !error_is_set(&ctx->err))
 		metrics_write(ctx->tenant.name, ctx->audit.action);
 	/* A write's success was logged with its COMMIT; a bulk request's
-	 * operations log themselves. */
-	if ((route->flags & ROUTE_WRITE && error_is_set(&ctx->err)) ||
-	    (route->flags & ROUTE_BULK && error_is_set(&ctx->err)) ||
-	    (!(route->flags & (ROUTE_WRITE | ROUTE_BULK)) && route->flags & ROUTE_TENANT &&
-	     ctx->settings->log_reads))
+	 * operations log themselves. One read with schemas that changed is
+	 * served again (router_dispatch): not a failure. */
+	if (!store_schemas_changed(store) &&
+	    ((route->flags & ROUTE_WRITE && error_is_set(&ctx->err)) ||
+	     (route->flags & ROUTE_BULK && error_is_set(&ctx->err)) ||
+	     (!(route->flags & (ROUTE_WRITE | ROUTE_BULK)) && route->flags & ROUTE_TENANT &&
+	      ctx->settings->log_reads)))
 		audit_write(ctx);
 	store_log_entry_clear(&ctx->audit);
+	json_decref(ctx->ignored);
+	ctx->ignored = NULL;
 }
 
 /* A bulk operation that failed without running (log_operation_fn). */
@@ -262,7 +285,7 @@ static void log_operation(const struct request_context *parent, const char *meth
 	struct http_response resp = { 0 };
 	struct request_context ctx = {
 		.req = &req, .resp = &resp, .store = parent->store, .settings = parent->settings,
-		.log = parent->log, .tenant = parent->tenant, .err = *err,
+		.log = parent->log, .tenant = parent->tenant, .schemas = parent->schemas, .err = *err,
 	};
 	char collection[64];
 	const char *id = NULL;
@@ -289,8 +312,8 @@ static void run_operation(const struct request_context *parent, const struct htt
 {
 	struct request_context ctx = {
 		.req = req, .resp = resp, .store = parent->store, .settings = parent->settings,
-		.log = parent->log, .tenant = parent->tenant, .run_operation = run_operation,
-		.log_operation = log_operation,
+		.log = parent->log, .tenant = parent->tenant, .schemas = parent->schemas,
+		.run_operation = run_operation, .log_operation = log_operation,
 	};
 	const struct route *route;
 	char id[256];
@@ -309,6 +332,44 @@ static void run_operation(const struct request_context *parent, const struct htt
 	run_route(route, &ctx);
 }
 
+/*
+ * Who is asking: the token's tenant and its schemas, or a refusal as the
+ * response (false). A Bulk request confirms a kept token first, so that
+ * all of its operations see the same schemas.
+ */
+static bool authenticate(const struct route *route, struct request_context *ctx)
+{
+	const struct http_request *req = ctx->req;
+	bool ok = auth_authenticate(ctx->store, req->authorization, req->client_address,
+				    &ctx->tenant, &ctx->err);
+
+	if (ok && route->flags & ROUTE_BULK && !store_token_confirm(ctx->store, &ctx->err)) {
+		ok = false;
+		if (store_schemas_changed(ctx->store)) {
+			error_clear(&ctx->err);
+			ok = auth_authenticate(ctx->store, req->authorization, req->client_address,
+					       &ctx->tenant, &ctx->err);
+		}
+	}
+	if (!ok) {
+		http_response_error(ctx->resp, &ctx->err);
+		if (ctx->settings->log_reads) {
+			memset(&ctx->tenant, 0, sizeof(ctx->tenant));
+			audit_begin(ctx, route->collection);
+			audit_write(ctx);
+		}
+		return false;
+	}
+	log_context_set(ctx->log, req->request_id, ctx->tenant.name);
+	log_context_set_provider(ctx->log, ctx->tenant.token_id, ctx->tenant.title);
+	if (!tenant_schemas_get(ctx->store, &ctx->tenant, &ctx->schemas, &ctx->err)) {
+		log_msg(ctx->log, LOG_ERROR, "%s", ctx->err.detail);
+		http_response_error(ctx->resp, &ctx->err);
+		return false;
+	}
+	return true;
+}
+
 void router_dispatch(const struct http_request *req, struct http_response *resp,
 		     struct store *store, const struct settings *settings,
 		     struct log_context *log)
@@ -321,6 +382,7 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 	char id[256];
 
 	error_clear(&ctx.err);
+	tenant_schemas_builtin(&ctx.schemas);
 	route = find_route(&ctx, id, sizeof(id));
 	if (route == NULL) {
 		http_response_error(resp, &ctx.err);
@@ -335,19 +397,22 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 		return;
 	}
 
-	if (route->flags & ROUTE_TENANT) {
-		if (!auth_authenticate(store, req->authorization, req->client_address,
-				       &ctx.tenant, &ctx.err)) {
-			http_response_error(resp, &ctx.err);
-			if (settings->log_reads) {
-				memset(&ctx.tenant, 0, sizeof(ctx.tenant));
-				audit_begin(&ctx, route->collection);
-				audit_write(&ctx);
-			}
-			return;
-		}
-		log_context_set(log, req->request_id, ctx.tenant.name);
-		log_context_set_provider(log, ctx.tenant.token_id, ctx.tenant.title);
+	if (!(route->flags & ROUTE_TENANT) &&
+	    !(route->flags & ROUTE_TOKEN_OPTIONAL && req->authorization != NULL)) {
+		run_route(route, &ctx);
+		return;
 	}
+	if (!authenticate(route, &ctx))
+		return;
 	run_route(route, &ctx);
+	/* Read with schemas that changed meanwhile, it ran nothing: again,
+	 * with the tenant's new ones (once). */
+	if (store_schemas_changed(store)) {
+		log_msg(log, LOG_INFO, "the tenant's schemas changed: serving the request again");
+		http_response_clear(resp);
+		error_clear(&ctx.err);
+		if (authenticate(route, &ctx))
+			run_route(route, &ctx);
+	}
 }
+

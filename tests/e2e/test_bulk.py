@@ -253,4 +253,5 @@ def test_service_provider_config_advertises_bulk(ctx):
     r = expect_status(ctx.client.get("/ServiceProviderConfig"), 200)
     bulk = r.json["bulk"]
     assert bulk["supported"] is True and bulk["maxOperations"] == 1000, bulk
-    assert bulk["maxPayloadSize"] == r.json["urn:scim-endpoint:limits"]["maxBodyBytes"], r.json
+    # The body limit of every request (SCIM_MAX_BODY, 1 MiB unless set).
+    assert bulk["maxPayloadSize"] == 1048576, r.json

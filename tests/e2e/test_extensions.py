@@ -121,3 +121,201 @@ def test_an_extension_extends_one_resource_type(ctx):
     code, out, err = load(ctx, c.tenant, contoso_schema(urn=URN.upper().replace("URN:", "urn:")),
                           "--resource-type", "User")
     assert code == 1 and "differs only in case" in err, err
+
+
+# ---- served, stored, filtered and patched like the core --------------------
+
+import base64  # noqa: E402
+import threading  # noqa: E402
+
+from harness import PATCH_SCHEMA, USER_SCHEMA, expect_error, expect_status, q  # noqa: E402
+
+
+def _tenant_with_contoso(ctx, *options):
+    c = ctx.new_tenant()
+    code, out, err = load(ctx, c.tenant, contoso_schema(), "--resource-type", "User", *options)
+    assert code == 0, err
+    return c
+
+
+def _contoso_user(ctx, **values):
+    body = {"schemas": [USER_SCHEMA, URN], "userName": ctx.unique("ext.") + "@example.com",
+            URN: {"costCenter": "CC-1", "employeeId": ctx.unique("E-"), "licenseTier": "pro",
+                  "isContractor": "True", "seats": 3, "rate": 12.5, "hired": "2026-01-02T03:04:05Z",
+                  "sponsor": "https://example.com/Users/1",
+                  "photo": base64.b64encode(b"\x89PNG").decode(), "tags": ["a", "b"],
+                  "projects": [{"code": "P1", "hours": 10}]}}
+    body[URN].update(values)
+    return body
+
+
+def test_the_tenants_discovery_shows_its_extension_and_no_other_tenants(ctx):
+    a = _tenant_with_contoso(ctx)
+    b = ctx.new_tenant()
+    r = expect_status(a.get("/Schemas"), 200)
+    assert URN in [s["id"] for s in r.json["Resources"]], r.json
+    served = expect_status(a.get("/Schemas/" + URN), 200).json
+    assert [x["name"] for x in served["attributes"]] == [x["name"] for x in contoso_schema()["attributes"]]
+    rt = expect_status(a.get("/ResourceTypes/User"), 200).json
+    assert {"schema": URN, "required": False} in rt["schemaExtensions"], rt
+    for other in (b, None):
+        client = b if other is b else ctx.client
+        r = expect_status(client.get("/Schemas", token=None) if other is None else client.get("/Schemas"), 200)
+        assert URN not in [s["id"] for s in r.json["Resources"]], "tenant A's extension is A's"
+        expect_error(client.get("/Schemas/" + URN, **({"token": None} if other is None else {})), 404)
+    expect_error(a.get("/Schemas", token="scim_not-a-token"), 401)
+
+
+def test_values_of_every_type_round_trip(ctx):
+    c = _tenant_with_contoso(ctx)
+    body = _contoso_user(ctx)
+    r = expect_status(c.post("/Users", body), 201)
+    got = r.json[URN]
+    assert URN in r.json["schemas"], r.json["schemas"]
+    assert got["isContractor"] is False or got["isContractor"] is True
+    assert got["isContractor"] is True, "Entra's string boolean coerced"
+    for key in ("costCenter", "employeeId", "licenseTier", "seats", "rate", "sponsor", "photo",
+                "tags", "projects"):
+        assert got[key] == body[URN][key], (key, got)
+    assert got["hired"].startswith("2026-01-02T03:04:05"), got
+    again = expect_status(c.get("/Users/" + r.json["id"]), 200).json
+    assert again[URN] == got
+    # A user without the extension's values does not list it.
+    plain = expect_status(c.post("/Users", {"schemas": [USER_SCHEMA],
+                                            "userName": ctx.unique("p.") + "@example.com"}), 201)
+    assert URN not in plain.json["schemas"] and URN not in plain.json
+    # Wrong types are refused like the core's.
+    for wrong in ({"seats": "many"}, {"isContractor": "perhaps"}, {"hired": "yesterday"},
+                  {"projects": [{"hours": 1}]}):
+        expect_error(c.post("/Users", _contoso_user(ctx, **wrong)), 400, "invalidValue")
+
+
+def test_filters_patches_and_projection_with_urn_paths(ctx):
+    c = _tenant_with_contoso(ctx)
+    body = _contoso_user(ctx, badgeCode="B-1")
+    uid = expect_status(c.post("/Users", body), 201).json["id"]
+    eid = body[URN]["employeeId"]
+    for filt, found in ((URN + ":employeeId eq \"%s\"" % eid, True),
+                        (URN + ":employeeId eq \"%s\"" % eid.lower(), True),
+                        (URN + ":badgeCode eq \"b-1\"", False),
+                        (URN + ":badgeCode eq \"B-1\"", True),
+                        (URN + ":costCenter sw \"cc\"", True),
+                        (URN + ":projects[code eq \"P1\"]", True),
+                        (URN + ":isContractor eq false", False)):
+        r = expect_status(c.get("/Users?filter=" + q(filt)), 200)
+        ids = [x["id"] for x in r.json["Resources"]]
+        assert (uid in ids) == found, (filt, r.json)
+    # Entra's PATCH forms: a URN path, a pathless URN-qualified key, and the
+    # extension's object (with a schemas key of its own).
+    ops = [{"op": "replace", "path": URN + ":costCenter", "value": "CC-2"},
+           {"op": "replace", "value": {URN + ":licenseTier": "basic"}},
+           {"op": "add", "value": {URN: {"schemas": [URN], "seats": "7"}}}]
+    r = expect_status(c.patch("/Users/" + uid, {"schemas": [PATCH_SCHEMA], "Operations": ops}), 200)
+    assert (r.json[URN]["costCenter"], r.json[URN]["licenseTier"], r.json[URN]["seats"]) == \
+        ("CC-2", "basic", 7), r.json[URN]
+    r = expect_status(c.get("/Users/%s?attributes=%s:costCenter" % (uid, URN)), 200)
+    assert r.json[URN] == {"costCenter": "CC-2"} and "userName" not in r.json, r.json
+    r = expect_status(c.get("/Users/%s?excludedAttributes=%s" % (uid, URN)), 200)
+    assert URN not in r.json, r.json
+    # PUT keeps what it is sent, and drops what it is not.
+    put = dict(body)
+    put[URN] = {"costCenter": "CC-3"}
+    r = expect_status(c.put("/Users/" + uid, put), 200)
+    assert r.json[URN] == {"costCenter": "CC-3"}, r.json
+
+
+def test_a_required_extension_is_required(ctx):
+    c = _tenant_with_contoso(ctx, "--required")
+    rt = expect_status(c.get("/ResourceTypes/User"), 200).json
+    assert {"schema": URN, "required": True} in rt["schemaExtensions"], rt
+    r = expect_error(c.post("/Users", {"schemas": [USER_SCHEMA],
+                                       "userName": ctx.unique("r.") + "@example.com"}), 400,
+                     "invalidValue")
+    assert URN in r["detail"], r
+    body = _contoso_user(ctx)
+    del body[URN]["licenseTier"]
+    expect_status(c.post("/Users", body), 201)
+    # licenseTier is not required; projects' code is, within a project.
+    expect_error(c.post("/Users", _contoso_user(ctx, projects=[{"hours": 2}])), 400)
+
+
+def test_a_uniqueness_race_on_a_server_unique_attribute_has_one_winner(ctx):
+    c = _tenant_with_contoso(ctx)
+    eid = ctx.unique("E-")
+    answers = []
+    lock = threading.Lock()
+
+    def create(i):
+        r = c.post("/Users", _contoso_user(ctx, employeeId=eid if i % 2 else eid.lower()))
+        with lock:
+            answers.append(r)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(r.status for r in answers)
+    assert statuses == [201] + [409] * 7, statuses
+    for r in answers:
+        if r.status == 409:
+            assert r.json["scimType"] == "uniqueness" and \
+                r.json["detail"] == "%s:employeeId is already taken" % URN, r.json
+
+
+def test_another_tenants_writes_ignore_the_extension_and_the_log_says_so(ctx):
+    b = ctx.new_tenant()
+    r = expect_status(b.post("/Users", _contoso_user(ctx)), 201)
+    assert URN not in r.json and URN not in r.json["schemas"], r.json
+    attributes = ctx.psql("SELECT attributes FROM provisioning_log WHERE resource_id = '%s'"
+                          % r.json["id"]).strip()
+    assert "ignored: %s:costCenter" % URN in attributes, attributes
+    ops = [{"op": "replace", "path": URN + ":costCenter", "value": "CC-9"},
+           {"op": "replace", "path": "displayName", "value": "Shown"}]
+    r2 = expect_status(b.patch("/Users/" + r.json["id"], {"schemas": [PATCH_SCHEMA], "Operations": ops}), 200)
+    assert r2.json["displayName"] == "Shown" and URN not in r2.json
+    rows = ctx.psql("SELECT attributes FROM provisioning_log WHERE resource_id = '%s' AND action = "
+                    "'modified'" % r.json["id"]).strip()
+    assert "ignored: %s:costCenter" % URN in rows and "displayName" in rows, rows
+
+
+def test_a_change_of_the_extension_is_seen_at_once_and_values_go_with_it(ctx):
+    c = _tenant_with_contoso(ctx)
+    floor = {"name": "floor", "type": "integer"}
+    body = _contoso_user(ctx, floor=3)
+    r = expect_status(c.post("/Users", body), 201)
+    assert "floor" not in r.json[URN], "not in the extension yet"
+    assert load(ctx, c.tenant, contoso_schema(floor=floor), "--resource-type", "User")[0] == 0
+    r = expect_status(c.post("/Users", _contoso_user(ctx, floor=3)), 201)
+    assert r.json[URN]["floor"] == 3, "the next request sees the new attribute: %r" % r.json[URN]
+    code, out, err = ctx.scimctl("schema", "remove", c.tenant, URN)
+    assert code == 1 and "2 users of tenant" in err and "--drop-values" in err, err
+    code, out, err = ctx.scimctl("schema", "remove", c.tenant, URN, "--drop-values")
+    assert code == 0 and "with its values in 2 resources" in out, (out, err)
+    r = expect_status(c.get("/Users/" + r.json["id"]), 200)
+    assert URN not in r.json and r.json["meta"]["version"] != "W/\"1\"", r.json
+
+
+# ---- strict clients ----------------------------------------------------------
+
+SPC_KEYS = {"schemas", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort",
+            "etag", "authenticationSchemes", "pagination", "meta"}
+
+
+def test_service_provider_config_has_only_what_the_rfcs_define(ctx):
+    r = expect_status(ctx.client.get("/ServiceProviderConfig"), 200)
+    assert set(r.json) <= SPC_KEYS, "keys a strict model refuses: %s" % (set(r.json) - SPC_KEYS)
+    assert r.json["bulk"]["maxPayloadSize"] > 0 and r.json["filter"]["maxResults"] > 0
+
+
+def test_a_value_filter_in_attributes_returns_the_attribute(ctx):
+    c = ctx.new_tenant()
+    body = {"schemas": [USER_SCHEMA], "userName": ctx.unique("vf.") + "@example.com",
+            "displayName": "Shown",
+            "emails": [{"type": "work", "value": "w@example.com"}, {"type": "home", "value": "h@example.com"}]}
+    uid = expect_status(c.post("/Users", body), 201).json["id"]
+    r = expect_status(c.get("/Users/%s?attributes=%s" % (uid, q('emails[type eq "work"]'))), 200)
+    assert [e["value"] for e in r.json.get("emails", [])] == ["w@example.com", "h@example.com"], r.json
+    assert "displayName" not in r.json, r.json
+    r = expect_status(c.get("/Users/%s?attributes=%s" % (uid, q('emails[type eq "work"].value'))), 200)
+    assert r.json.get("emails") == [{"value": "w@example.com"}, {"value": "h@example.com"}], r.json

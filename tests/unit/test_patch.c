@@ -178,9 +178,11 @@ static const struct patch_case cases[] = {
 	{ .name = "sub-attribute of a simple attribute",
 	  .doc = BJ, .body = OPS("{'op':'replace','path':'userName.first','value':'x'}"),
 	  .status = 400, .scim_type = "invalidPath", .detail = "no sub-attribute \"first\"" },
+	/* An extension the tenant does not have: ignored, as Entra expects
+	 * (and named in result.ignored; test_ignored). */
 	{ .name = "unknown schema URN in a path",
 	  .doc = BJ, .body = OPS("{'op':'replace','path':'urn:example:Custom:2.0:User:foo','value':'x'}"),
-	  .status = 400, .scim_type = "invalidPath", .detail = "unknown schema" },
+	  .want = BJ },
 	{ .name = "unparsable path",
 	  .doc = BJ, .body = OPS("{'op':'replace','path':'emails[type eq','value':'x'}"),
 	  .status = 400, .scim_type = "invalidPath",
@@ -1106,6 +1108,32 @@ static void test_result_clear(void)
 	json_decref(body);
 }
 
+/* What an extension the tenant lacks carried, named: in a path, in a
+ * pathless value's URN-qualified key and in its object. */
+static void test_ignored(void)
+{
+	struct scim_error err = { 0 };
+	struct patch_result result = { 0 };
+	json_t *doc = unit_json(BJ);
+	json_t *body = unit_json(OPS(
+		"{'op':'replace','path':'urn:example:Custom:2.0:User:costCenter','value':'x'},"
+		"{'op':'replace','value':{'urn:example:Custom:2.0:User:tier':'pro',"
+		"'urn:example:Other:1.0:User':{'seat':'3A'},'displayName':'Babs'}}"));
+	json_t *want = unit_json("['urn:example:Custom:2.0:User:costCenter',"
+				 "'urn:example:Custom:2.0:User:tier','urn:example:Other:1.0:User:seat']");
+	bool ok = patch_apply(doc, body, &resource_type_user, &result, &err);
+	char *got = unit_json_dump(result.ignored);
+
+	unit_check(ok && json_equal(result.ignored, want) && result.changed &&
+		   strcmp(json_string_value(json_object_get(result.doc, "displayName")), "Babs") == 0,
+		   "ignored extension attributes named", "%s %s", err.detail, got);
+	free(got);
+	patch_result_clear(&result);
+	json_decref(doc);
+	json_decref(body);
+	json_decref(want);
+}
+
 int main(void)
 {
 	size_t i;
@@ -1115,5 +1143,6 @@ int main(void)
 	test_operation_limit();
 	test_value_limit();
 	test_result_clear();
+	test_ignored();
 	return unit_finish("patch");
 }
