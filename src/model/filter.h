@@ -156,4 +156,8 @@ bool filter_match_element(const struct filter_node *node, const json_t *element,
 			  const struct attr_def *attr, bool *matched,
 			  struct scim_error *err);
 
+/* A number of a filter as both the evaluator and filter_sql.c read it:
+ * JSON-like text that strtod() takes whole, finite. */
+bool filter_number_text(const char *s, double *out);
+
 #endif

@@ -189,7 +189,7 @@ static bool boolean_from_text(const char *s, size_t len, bool *out)
 	return false;
 }
 
-static bool number_from_text(const char *s, double *out)
+bool filter_number_text(const char *s, double *out)
 {
 	char *end;
 
@@ -228,11 +228,11 @@ static bool value_matches(const struct comparison *c, const json_t *v)
 	case ATTR_DECIMAL: {
 		double d;
 
-		if (json_is_number(v))
-			d = json_number_value(v);
-		else if (!json_is_string(v) ||
-			 !number_from_text(json_string_value(v), &d))
+		/* Stored numbers are JSON numbers (resource_normalize() makes
+		 * them so), and filter_sql.c compares those alone. */
+		if (!json_is_number(v))
 			return false;
+		d = json_number_value(v);
 		return ordering_matches(c->op, d < c->number ? -1 :
 					       d > c->number ? 1 : 0);
 	}
@@ -364,7 +364,7 @@ static bool comparison_prepare(struct eval *ev, const struct filter_node *node,
 					 name);
 		if ((value->kind != FILTER_VALUE_NUMBER &&
 		     value->kind != FILTER_VALUE_STRING) ||
-		    !number_from_text(c->text, &c->number))
+		    !filter_number_text(c->text, &c->number))
 			return error_set(ev->err, 400, SCIM_INVALID_FILTER,
 					 "attribute '%s' is numeric, expected a "
 					 "number in filter", name);

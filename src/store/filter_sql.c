@@ -19,6 +19,8 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ enum leaf_kind {
 	LEAF_TEXT,     /* text: a column, doc ->> 'x', or a rendered string */
 	LEAF_BOOLEAN,  /* doc ->> 'x' of a JSON boolean: 'true' or 'false' */
 	LEAF_DATETIME, /* a timestamptz column, rendered to milliseconds */
+	LEAF_NUMBER,   /* a float8 of a JSON number, NULL for anything else */
 	LEAF_ID,       /* r.id, a uuid */
 	LEAF_COMPLEX,  /* a jsonb object: only its presence is tested */
 	LEAF_ABSENT,   /* never rendered (writeOnly: password) */
@@ -305,6 +308,7 @@ static bool operand_prepare(struct translation *t, enum filter_op op,
 			    struct operand *o)
 {
 	struct datetime when;
+	double number;
 
 	memset(o, 0, sizeof(*o));
 	o->op = op;
@@ -338,8 +342,14 @@ static bool operand_prepare(struct translation *t, enum filter_op op,
 		return true;
 	case ATTR_INTEGER:
 	case ATTR_DECIMAL:
-		/* No schema has one; filter_eval.c compares them as doubles. */
-		return invalid(t, "filtering on the number %s is not supported", def->name);
+		/* As filter_eval.c's comparison_prepare(): a number, or its text. */
+		if (op_is_substring(op))
+			return invalid(t, "%s is a number: compare it with eq, ne, gt, ge, lt, le or "
+				       "pr", def->name);
+		if ((value->kind != FILTER_VALUE_NUMBER && value->kind != FILTER_VALUE_STRING) ||
+		    !filter_number_text(o->text, &number))
+			return invalid(t, "%s is a number: compare it with a number", def->name);
+		return true;
 	case ATTR_DATETIME:
 		/* co, sw and ew compare the rendered text. */
 		if (op_is_substring(op))
@@ -374,6 +384,13 @@ static void leaf_from_json(struct leaf *leaf, const char *object, const struct a
 	case ATTR_COMPLEX:
 		leaf->kind = LEAF_COMPLEX;
 		leaf_set(leaf, "(%s->'%s')", object, def->name);
+		break;
+	case ATTR_INTEGER:
+	case ATTR_DECIMAL:
+		/* As filter_eval.c: doubles, of JSON numbers alone. */
+		leaf->kind = LEAF_NUMBER;
+		leaf_set(leaf, "(CASE WHEN jsonb_typeof(%s->'%s') = 'number'"
+			 " THEN (%s->>'%s')::float8 END)", object, def->name, object, def->name);
 		break;
 	default:
 		leaf->kind = LEAF_TEXT;
@@ -672,6 +689,12 @@ static void append_leaf_test(struct translation *t, const struct leaf *leaf,
 		/* Only eq and ne reach here. */
 		sql_query_appendf(q, "coalesce(%s = '%s', false)", leaf->sql,
 				  o->boolean == (o->op == FILTER_EQ) ? "true" : "false");
+		break;
+	case LEAF_NUMBER:
+		sql_query_appendf(q, "(%s IS NOT NULL AND %s %s ", leaf->sql, leaf->sql,
+				  sql_operator(o->op));
+		sql_query_param(q, o->text);
+		sql_query_append(q, "::float8)");
 		break;
 	case LEAF_DATETIME:
 		if (op_is_substring(o->op)) {
@@ -1391,6 +1414,15 @@ bool filter_sql_sort_key(const struct resource_type_def *rt, const char *sort_by
 	}
 	if (def->type == ATTR_STRING || def->type == ATTR_REFERENCE || def->type == ATTR_BINARY)
 		n = snprintf(out, size, def->case_exact ? "%s" : "scim_fold(%s)", value);
+	else if (def->type == ATTR_INTEGER || def->type == ATTR_DECIMAL)
+		/* Text that sorts as the numbers do (keys are text, for cursors):
+		 * a sign digit, then 16 integer and 6 fractional digits, the
+		 * negatives counted up from -10^16. */
+		n = snprintf(out, size, "(SELECT CASE WHEN x.v >= 0"
+			     " THEN '1' || to_char(x.v, 'FM0000000000000000.000000')"
+			     " ELSE '0' || to_char(1e16 + x.v, 'FM0000000000000000.000000') END"
+			     " FROM (SELECT CASE WHEN %s ~ '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$'"
+			     " THEN (%s)::numeric END AS v) x)", value, value);
 	else
 		n = snprintf(out, size, "%s", value); /* booleans: "false" < "true" */
 	if (n < 0 || (size_t)n >= size)

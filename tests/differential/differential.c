@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <libpq-fe.h>
+#include <sodium.h>
 
 #include "filter.h"
 #include "resource.h"
@@ -31,6 +32,33 @@
 #include "store_internal.h" /* STORE_RESOURCE_COLUMNS: the rows as the store reads them */
 
 #define BASE_URL "https://scim.example.com/scim/v2"
+
+/* An extension as an administrator would load one (scimctl schema load),
+ * with the types the built-in schemas lack: numbers, and strings of either
+ * case rule, multi-valued, and a complex with a number in it. */
+#define DIFF "urn:ietf:params:scim:schemas:extension:Diff:2.0:User"
+static const struct attr_def diff_item_subs[] = {
+	{ .name = "name", .type = ATTR_STRING },
+	{ .name = "qty", .type = ATTR_INTEGER },
+	{ .name = NULL },
+};
+static const struct attr_def diff_attrs[] = {
+	{ .name = "code", .type = ATTR_STRING, .case_exact = true },
+	{ .name = "label", .type = ATTR_STRING },
+	{ .name = "level", .type = ATTR_INTEGER },
+	{ .name = "score", .type = ATTR_DECIMAL },
+	{ .name = "flag", .type = ATTR_BOOLEAN },
+	{ .name = "tags", .type = ATTR_STRING, .multi_valued = true },
+	{ .name = "items", .type = ATTR_COMPLEX, .multi_valued = true, .sub_attrs = diff_item_subs },
+	{ .name = NULL },
+};
+static const struct schema_def diff_schema = {
+	.urn = DIFF, .name = "Diff", .description = "the differential test's", .attrs = diff_attrs,
+};
+static const struct schema_def *const diff_user_extensions[] = {
+	&schema_enterprise_user, &diff_schema, NULL,
+};
+static struct resource_type_def diff_user_type;
 #define MAX_SHOWN 5
 
 /* ---- random numbers: splitmix64, the same on every platform ---- */
@@ -229,6 +257,69 @@ static json_t *elements(struct rng *r, unsigned max, const char *const *subs)
 }
 
 /* A client's POST body for user number i, with a random subset of attributes. */
+/* Binary values are base64 (RFC 7643 2.3.6): the words, encoded. */
+static json_t *base64_values(json_t *elements)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(elements, i, e) {
+		const char *text = json_string_value(json_object_get(e, "value"));
+		char encoded[1024];
+
+		if (text == NULL || strlen(text) > 700)
+			continue;
+		sodium_bin2base64(encoded, sizeof(encoded), (const unsigned char *)text, strlen(text),
+				  sodium_base64_VARIANT_ORIGINAL);
+		json_object_set_new(e, "value", json_string(encoded));
+	}
+	return elements;
+}
+
+/* Numbers near each other and far, whole and not, of either sign. */
+static const char *const numbers[] = { "0", "1", "-1", "2", "3", "2.5", "-0.25", "7", "1e3",
+				       "1000", "999.999", "-5", "42", "0.1", "3.0" };
+
+static json_t *number_value(struct rng *r)
+{
+	return json_loads(PICK(r, numbers), JSON_DECODE_ANY, NULL);
+}
+
+/* The values of the Diff extension, sometimes absent. */
+static void diff_values(struct rng *r, json_t *body)
+{
+	json_t *diff = json_object();
+	json_t *tags = json_array();
+	json_t *items = json_array();
+	unsigned n, i;
+
+	if (chance(r, 25)) {
+		json_decref(diff);
+		json_decref(tags);
+		json_decref(items);
+		return;
+	}
+	maybe_set(r, diff, "code", 60, word(r));
+	maybe_set(r, diff, "label", 60, word(r));
+	maybe_set(r, diff, "level", 70, json_integer((json_int_t)pick(r, 11) - 5));
+	maybe_set(r, diff, "score", 60, number_value(r));
+	maybe_set(r, diff, "flag", 50, json_boolean(chance(r, 50)));
+	for (n = pick(r, 3), i = 0; i < n; i++)
+		json_array_append_new(tags, word(r));
+	for (n = pick(r, 3), i = 0; i < n; i++) {
+		json_t *item = json_object();
+
+		maybe_set(r, item, "name", 80, word(r));
+		maybe_set(r, item, "qty", 80, json_integer((json_int_t)pick(r, 7)));
+		if (json_object_size(item) == 0)
+			json_object_set_new(item, "name", word(r));
+		json_array_append_new(items, item);
+	}
+	maybe_set(r, diff, "tags", 50, tags);
+	maybe_set(r, diff, "items", 50, items);
+	json_object_set_new(body, DIFF, diff);
+}
+
 static json_t *user_body(struct rng *r, int i, const struct resource *earlier, int nearlier)
 {
 	static const char *const email_subs[] = { "value", "type", "primary", "display", NULL };
@@ -270,7 +361,7 @@ static json_t *user_body(struct rng *r, int i, const struct resource *earlier, i
 	maybe_set(r, body, "photos", 20, elements(r, 2, value_subs));
 	maybe_set(r, body, "entitlements", 20, elements(r, 2, value_subs));
 	maybe_set(r, body, "addresses", 30, elements(r, 2, address_subs));
-	maybe_set(r, body, "x509Certificates", 10, elements(r, 1, value_subs));
+	maybe_set(r, body, "x509Certificates", 10, base64_values(elements(r, 1, value_subs)));
 
 	maybe_set(r, ext, "employeeNumber", 50, chance(r, 50) ? word(r) : word_tail(r, "", 50));
 	maybe_set(r, ext, "department", 50, word(r));
@@ -290,6 +381,7 @@ static json_t *user_body(struct rng *r, int i, const struct resource *earlier, i
 		json_object_set_new(ext, "manager", manager);
 	}
 	json_object_set_new(body, SCHEMA_URN_ENTERPRISE_USER, ext);
+	diff_values(r, body);
 	return body;
 }
 
@@ -362,7 +454,7 @@ static void dataset_load(struct rng *r, struct store *store, struct dataset *set
 	if (set->items == NULL)
 		abort();
 	for (i = 0; i < count; i++) {
-		bool user = set->rt == &resource_type_user;
+		bool user = set->rt->core == &schema_user;
 
 		error_clear(&err);
 		body = user ? user_body(r, i, set->items, set->count) : group_body(r, i);
@@ -512,7 +604,7 @@ static void memberships_render(struct store *store, struct dataset *users,
 			fprintf(stderr, "differential: groups not read: %s\n", err.detail);
 			exit(1);
 		}
-		rendered = resource_render(&row, &resource_type_user, BASE_URL);
+		rendered = resource_render(&row, users->rt, BASE_URL);
 		list = json_object_get(rendered, "groups");
 		if (list != NULL)
 			json_object_set(users->items[i].rendered, "groups", list);
@@ -605,6 +697,7 @@ enum kind {
 	KIND_STRING,
 	KIND_BOOLEAN,
 	KIND_DATETIME,
+	KIND_NUMBER,        /* integer or decimal */
 	KIND_COMPLEX,       /* complex with a "value" sub-attribute */
 	KIND_COMPLEX_PLAIN, /* complex without one: only pr and null apply */
 	KIND_UNKNOWN,       /* not an attribute: invalidFilter */
@@ -687,6 +780,16 @@ static const struct attribute user_attributes[] = {
 	{ NULL, "groups.display", KIND_STRING, NULL, 0 },
 	{ NULL, "groups.type", KIND_STRING, NULL, 0 },
 	{ NULL, "groups.$ref", KIND_STRING, NULL, 0 },
+	{ DIFF, "code", KIND_STRING, NULL, 2 },
+	{ DIFF, "label", KIND_STRING, NULL, 2 },
+	{ DIFF, "level", KIND_NUMBER, NULL, 3 },
+	{ DIFF, "score", KIND_NUMBER, NULL, 3 },
+	{ DIFF, "flag", KIND_BOOLEAN, NULL, 1 },
+	{ DIFF, "tags", KIND_STRING, NULL, 1 },
+	{ DIFF, "items", KIND_COMPLEX_PLAIN, NULL, 0 },
+	{ DIFF, "items.name", KIND_STRING, NULL, 1 },
+	{ DIFF, "items.qty", KIND_NUMBER, NULL, 2 },
+	{ DIFF, "nosuch", KIND_UNKNOWN, "title", 0 },
 	{ NULL, "nosuch", KIND_UNKNOWN, "title", 0 },
 	{ NULL, "name.nosuch", KIND_UNKNOWN, "title", 0 },
 	{ NULL, "emails.nosuch", KIND_UNKNOWN, "title", 0 },
@@ -741,6 +844,7 @@ static const struct value_path user_value_paths[] = {
 	  { KIND_DATETIME, KIND_DATETIME, KIND_STRING, KIND_STRING, KIND_STRING } },
 	{ NULL, "groups", { "value", "display", "type", "$ref", NULL },
 	  { KIND_STRING, KIND_STRING, KIND_STRING, KIND_STRING } },
+	{ DIFF, "items", { "name", "qty", NULL }, { KIND_STRING, KIND_NUMBER } },
 	{ NULL, "userName", { "value", NULL }, { KIND_UNKNOWN } },
 };
 
@@ -954,6 +1058,7 @@ static void add_comparison(struct generator *g, struct text *t, enum kind kind, 
 		op = chance(r, 92) ? (chance(r, 50) ? FILTER_EQ : FILTER_NE) : any_op;
 		break;
 	case KIND_DATETIME:
+	case KIND_NUMBER:
 		op = chance(r, 94) ? PICK(r, ((const enum filter_op[]){ FILTER_EQ, FILTER_NE,
 			FILTER_GT, FILTER_GE, FILTER_LT, FILTER_LE })) : (enum filter_op)pick(r, 9);
 		break;
@@ -977,6 +1082,16 @@ static void add_comparison(struct generator *g, struct text *t, enum kind kind, 
 			text_add_quoted(t, PICK(r, booleans));
 		else
 			text_add(t, PICK(r, not_booleans));
+		return;
+	case KIND_NUMBER:
+		/* A number, mostly; its text quoted; now and then not a number. */
+		if (chance(r, 80))
+			text_add(t, PICK(r, numbers));
+		else if (chance(r, 60))
+			text_addf(t, "\"%s\"", PICK(r, numbers));
+		else
+			text_add(t, PICK(r, ((const char *const[]){ "\"x\"", "true", "\"\"",
+								     "\"1e400\"", "\" 1\"" })));
 		return;
 	case KIND_DATETIME:
 		if (op == FILTER_CO || op == FILTER_SW || op == FILTER_EW || chance(r, 4)) {
@@ -1300,7 +1415,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *conninfo = getenv("SCIM_DATABASE");
-	struct dataset users = { .rt = &resource_type_user, .table = "users" };
+	struct dataset users = { .rt = &diff_user_type, .table = "users" };
 	struct dataset groups = { .rt = &resource_type_group, .table = "groups" };
 	struct store *store;
 	struct rng data_rng;
@@ -1318,6 +1433,8 @@ int main(int argc, char **argv)
 	long k;
 	int i;
 
+	diff_user_type = resource_type_user;
+	diff_user_type.extensions = diff_user_extensions;
 	seed = 1;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)

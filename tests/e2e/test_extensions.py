@@ -200,6 +200,9 @@ def test_filters_patches_and_projection_with_urn_paths(ctx):
                         (URN + ":badgeCode eq \"b-1\"", False),
                         (URN + ":badgeCode eq \"B-1\"", True),
                         (URN + ":costCenter sw \"cc\"", True),
+                        (URN + ":seats gt 2 and " + URN + ":rate le 12.5", True),
+                        (URN + ":seats gt 3", False),
+                        (URN + ":projects[hours ge 10]", True),
                         (URN + ":projects[code eq \"P1\"]", True),
                         (URN + ":isContractor eq false", False)):
         r = expect_status(c.get("/Users?filter=" + q(filt)), 200)
@@ -217,6 +220,15 @@ def test_filters_patches_and_projection_with_urn_paths(ctx):
     assert r.json[URN] == {"costCenter": "CC-2"} and "userName" not in r.json, r.json
     r = expect_status(c.get("/Users/%s?excludedAttributes=%s" % (uid, URN)), 200)
     assert URN not in r.json, r.json
+    # Sorted by an extension's attribute: numbers as numbers, text as text.
+    d = ctx.new_tenant()
+    assert load(ctx, d.tenant, contoso_schema(), "--resource-type", "User")[0] == 0
+    for seats, center in ((10, "b"), (9, "C"), (-2, "a"), (100, "D")):
+        expect_status(d.post("/Users", _contoso_user(ctx, seats=seats, costCenter=center)), 201)
+    r = expect_status(d.get("/Users?sortBy=%s:seats" % URN), 200)
+    assert [u[URN]["seats"] for u in r.json["Resources"]] == [-2, 9, 10, 100], r.json
+    r = expect_status(d.get("/Users?sortBy=%s:costCenter&sortOrder=descending" % URN), 200)
+    assert [u[URN]["costCenter"] for u in r.json["Resources"]] == ["D", "C", "b", "a"], r.json
     # PUT keeps what it is sent, and drops what it is not.
     put = dict(body)
     put[URN] = {"costCenter": "CC-3"}
