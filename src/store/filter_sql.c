@@ -36,6 +36,7 @@ enum leaf_kind {
 	LEAF_BOOLEAN,  /* doc ->> 'x' of a JSON boolean: 'true' or 'false' */
 	LEAF_DATETIME, /* a timestamptz column, rendered to milliseconds */
 	LEAF_NUMBER,   /* a float8 of a JSON number, NULL for anything else */
+	LEAF_JSON_TIME, /* a document's dateTime: seconds, numeric (scim_time()) */
 	LEAF_ID,       /* r.id, a uuid */
 	LEAF_COMPLEX,  /* a jsonb object: only its presence is tested */
 	LEAF_ABSENT,   /* never rendered (writeOnly: password) */
@@ -49,6 +50,9 @@ struct leaf {
 	bool case_exact;
 	bool user_name;      /* the r.user_name column: sw uses its index */
 	bool indexed;        /* a column whose index answers eq */
+	/* A dateTime of the document: its text as stored, which pr and co,
+	 * sw, ew read (sql is scim_time() of it); "" for a column. */
+	char text[384];
 };
 
 /* A comparison's operand, converted like filter_eval.c's comparison_prepare(). */
@@ -62,6 +66,9 @@ struct operand {
 	enum filter_op time_op; /* applied to the rendered time and `time` */
 	int time_constant;      /* -1: compare; 0/1: the answer whatever the time */
 	char time[48];          /* PostgreSQL timestamptz text of the milliseconds */
+	/* and the time itself, exactly, for a document's dateTime: */
+	char seconds[24];       /* since 1970 */
+	char nanos[16];
 };
 
 /*
@@ -359,6 +366,8 @@ static bool operand_prepare(struct translation *t, enum filter_op op,
 			return invalid(t, "%s is a dateTime: compare it with a value like "
 				       "\"2011-05-13T04:42:34Z\"", def->name);
 		time_reduce(o, when.seconds, when.nanos);
+		snprintf(o->seconds, sizeof(o->seconds), "%lld", (long long)when.seconds);
+		snprintf(o->nanos, sizeof(o->nanos), "%d", (int)when.nanos);
 		return true;
 	case ATTR_COMPLEX:
 		return invalid(t, "%s is complex: compare one of its sub-attributes", def->name);
@@ -384,6 +393,12 @@ static void leaf_from_json(struct leaf *leaf, const char *object, const struct a
 	case ATTR_COMPLEX:
 		leaf->kind = LEAF_COMPLEX;
 		leaf_set(leaf, "(%s->'%s')", object, def->name);
+		break;
+	case ATTR_DATETIME:
+		/* As filter_eval.c: exactly, to the nanosecond (sql/013). */
+		leaf->kind = LEAF_JSON_TIME;
+		snprintf(leaf->text, sizeof(leaf->text), "(%s->>'%s')", object, def->name);
+		leaf_set(leaf, "scim_time(%s->>'%s')", object, def->name);
 		break;
 	case ATTR_INTEGER:
 	case ATTR_DECIMAL:
@@ -514,6 +529,9 @@ static void append_present(struct translation *t, const struct leaf *leaf)
 		break;
 	case LEAF_TEXT:
 		sql_query_appendf(q, "coalesce(%s <> '', false)", leaf->sql);
+		break;
+	case LEAF_JSON_TIME:
+		sql_query_appendf(q, "coalesce(%s <> '', false)", leaf->text);
 		break;
 	case LEAF_COMPLEX:
 		sql_query_appendf(q, "coalesce(jsonb_typeof(%s) = 'object'"
@@ -695,6 +713,24 @@ static void append_leaf_test(struct translation *t, const struct leaf *leaf,
 				  sql_operator(o->op));
 		sql_query_param(q, o->text);
 		sql_query_append(q, "::float8)");
+		break;
+	case LEAF_JSON_TIME:
+		if (op_is_substring(o->op)) {
+			struct leaf stored = *leaf;
+
+			/* co, sw and ew read the text as stored. */
+			stored.kind = LEAF_TEXT;
+			stored.case_exact = true;
+			leaf_set(&stored, "%s", leaf->text);
+			append_text(t, &stored, stored.sql, o);
+			break;
+		}
+		sql_query_appendf(q, "(%s IS NOT NULL AND %s %s (", leaf->sql, leaf->sql,
+				  sql_operator(o->op));
+		sql_query_param(q, o->seconds);
+		sql_query_append(q, "::numeric + ");
+		sql_query_param(q, o->nanos);
+		sql_query_append(q, "::numeric / 1000000000))");
 		break;
 	case LEAF_DATETIME:
 		if (op_is_substring(o->op)) {
@@ -1053,8 +1089,6 @@ static bool translate_element_compare(struct translation *t, const struct filter
 	/* Sub-attributes are simple: leaf_select() has nothing to choose. */
 	if (!operand_prepare(t, node->op, &node->value, sub, &o))
 		return false;
-	if (t->element != NULL && sub->type == ATTR_DATETIME)
-		return invalid(t, "filtering on %s is not supported", sub->name);
 	if (t->element == NULL) {
 		if (!leaf_common(t, t->element_attr, sub, o.presence, &leaf))
 			return false;
@@ -1102,12 +1136,8 @@ static bool translate_compare(struct translation *t, const struct filter_node *n
 	def = ap.sub != NULL ? ap.sub : ap.attr;
 	if (!operand_prepare(t, node->op, &node->value, def, &o))
 		return false;
-	/* The document holds text, booleans and complex values; meta's times
-	 * are columns. (No schema stores a dateTime, which would have to be
-	 * read exactly as filter_eval.c reads it.) */
-	if (ap.schema != NULL && def->type == ATTR_DATETIME)
-		return invalid(t, "filtering on %s is not supported", def->name);
-
+	/* meta's times are columns; a document's dateTime (an extension's) is
+	 * read as filter_eval.c reads it (scim_time(), sql/013). */
 	/* id, externalId, meta: columns. */
 	if (ap.schema == NULL) {
 		if (!leaf_common(t, ap.attr, ap.sub, o.presence, &leaf))

@@ -88,7 +88,7 @@ const char *store_failed_constraint(const struct store *store);
  * scimctl migrate) records a lower one lacks something it uses; migrations
  * only add, so a higher one (migrated ahead of a rolling upgrade) serves.
  */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /* The database's schema version: its last migration applied; 0 when
  * scimctl migrate never ran on it. 503 when it cannot be reached. */

@@ -48,6 +48,7 @@ static const struct attr_def diff_attrs[] = {
 	{ .name = "level", .type = ATTR_INTEGER },
 	{ .name = "score", .type = ATTR_DECIMAL },
 	{ .name = "flag", .type = ATTR_BOOLEAN },
+	{ .name = "since", .type = ATTR_DATETIME },
 	{ .name = "tags", .type = ATTR_STRING, .multi_valued = true },
 	{ .name = "items", .type = ATTR_COMPLEX, .multi_valued = true, .sub_attrs = diff_item_subs },
 	{ .name = NULL },
@@ -257,6 +258,8 @@ static json_t *elements(struct rng *r, unsigned max, const char *const *subs)
 }
 
 /* A client's POST body for user number i, with a random subset of attributes. */
+static char *time_literal(struct rng *r);
+
 /* Binary values are base64 (RFC 7643 2.3.6): the words, encoded. */
 static json_t *base64_values(json_t *elements)
 {
@@ -304,6 +307,13 @@ static void diff_values(struct rng *r, json_t *body)
 	maybe_set(r, diff, "level", 70, json_integer((json_int_t)pick(r, 11) - 5));
 	maybe_set(r, diff, "score", 60, number_value(r));
 	maybe_set(r, diff, "flag", 50, json_boolean(chance(r, 50)));
+	if (chance(r, 60)) {
+		/* As clients write them: any precision, offset, case of T and Z. */
+		char *since = time_literal(r);
+
+		json_object_set_new(diff, "since", json_string(since));
+		free(since);
+	}
 	for (n = pick(r, 3), i = 0; i < n; i++)
 		json_array_append_new(tags, word(r));
 	for (n = pick(r, 3), i = 0; i < n; i++) {
@@ -785,6 +795,7 @@ static const struct attribute user_attributes[] = {
 	{ DIFF, "level", KIND_NUMBER, NULL, 3 },
 	{ DIFF, "score", KIND_NUMBER, NULL, 3 },
 	{ DIFF, "flag", KIND_BOOLEAN, NULL, 1 },
+	{ DIFF, "since", KIND_DATETIME, NULL, 3 },
 	{ DIFF, "tags", KIND_STRING, NULL, 1 },
 	{ DIFF, "items", KIND_COMPLEX_PLAIN, NULL, 0 },
 	{ DIFF, "items.name", KIND_STRING, NULL, 1 },

@@ -203,6 +203,9 @@ def test_filters_patches_and_projection_with_urn_paths(ctx):
                         (URN + ":seats gt 2 and " + URN + ":rate le 12.5", True),
                         (URN + ":seats gt 3", False),
                         (URN + ":projects[hours ge 10]", True),
+                        (URN + ":hired gt \"2026-01-02T04:04:05+02:00\"", True),
+                        (URN + ":hired eq \"2026-01-02T03:04:05.000Z\"", True),
+                        (URN + ":hired lt \"2026-01-02T03:04:05Z\"", False),
                         (URN + ":projects[code eq \"P1\"]", True),
                         (URN + ":isContractor eq false", False)):
         r = expect_status(c.get("/Users?filter=" + q(filt)), 200)
