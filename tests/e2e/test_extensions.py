@@ -219,6 +219,12 @@ def test_filters_patches_and_projection_with_urn_paths(ctx):
     r = expect_status(c.patch("/Users/" + uid, {"schemas": [PATCH_SCHEMA], "Operations": ops}), 200)
     assert (r.json[URN]["costCenter"], r.json[URN]["licenseTier"], r.json[URN]["seats"]) == \
         ("CC-2", "basic", 7), r.json[URN]
+    # A value filter in a URN path (Entra and Okta send them for roles and
+    # emails; an extension's complex attribute takes them alike).
+    ops = [{"op": "replace", "path": URN + ':projects[code eq "P1"].hours', "value": 20},
+           {"op": "add", "path": URN + ":projects", "value": [{"code": "P2", "hours": 1}]}]
+    r = expect_status(c.patch("/Users/" + uid, {"schemas": [PATCH_SCHEMA], "Operations": ops}), 200)
+    assert r.json[URN]["projects"] == [{"code": "P1", "hours": 20}, {"code": "P2", "hours": 1}], r.json[URN]
     r = expect_status(c.get("/Users/%s?attributes=%s:costCenter" % (uid, URN)), 200)
     assert r.json[URN] == {"costCenter": "CC-2"} and "userName" not in r.json, r.json
     r = expect_status(c.get("/Users/%s?excludedAttributes=%s" % (uid, URN)), 200)
