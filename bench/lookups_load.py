@@ -41,6 +41,9 @@ from benchlib import Failed, psql, q, worker_pids
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+# A schema extension as an administrator loads one (bench/lookups does, for
+# every tenant): its employeeId is a matching attribute Entra may use.
+EXTENSION = "urn:ietf:params:scim:schemas:extension:Bench:2.0:User"
 
 # ---- the users ----------------------------------------------------------
 
@@ -134,7 +137,7 @@ SELECT '{tenant_id}', ({sql_uuid('k.h')})::uuid,
                   md5('{tag}:' || ((g.i - 1) / 25 * 25 + 1)) AS m OFFSET 0) k,
   LATERAL (SELECT {sql_pick('k.h', 25, FIRST)} AS f, {sql_pick('k.h', 29, LAST)} AS l OFFSET 0) n,
   LATERAL (SELECT jsonb_strip_nulls(jsonb_build_object(
-    'schemas', jsonb_build_array('{USER}', '{ENTERPRISE}'),
+    'schemas', jsonb_build_array('{USER}', '{ENTERPRISE}', '{EXTENSION}'),
     'externalId', {sql_uuid('k.x')},
     'userName', n.f || '.' || n.l || g.i || '@{domain}',
     'name', jsonb_build_object('formatted', n.f || ' ' || n.l, 'familyName', n.l, 'givenName', n.f),
@@ -158,7 +161,8 @@ SELECT '{tenant_id}', ({sql_uuid('k.h')})::uuid,
       'costCenter', 'CC-' || (g.i % 500),
       'organization', '{org}',
       'department', {sql_pick('k.h', 11, DEPARTMENTS)},
-      'manager', CASE WHEN g.i % 25 <> 1 THEN jsonb_build_object('value', {sql_uuid('k.m')}) END)))
+      'manager', CASE WHEN g.i % 25 <> 1 THEN jsonb_build_object('value', {sql_uuid('k.m')}) END),
+    '{EXTENSION}', jsonb_build_object('employeeId', 'E-' || g.i)))
       AS d,
     date_trunc('milliseconds', now()) - g.i * interval '1 second' AS t OFFSET 0) s;
 """
@@ -300,7 +304,7 @@ def parse_response(buf):
 
 # ---- the lookups --------------------------------------------------------
 
-KINDS = ["userName", "externalId", "emails", "id"]
+KINDS = ["userName", "externalId", "emails", "id", "extension"]
 SEARCHES = ["userName sw", "userName co"]
 # The index each filter must be answered from (sql/002_filter_indexes.sql);
 # id eq: the primary key or the index on id alone (sql/006_member_names.sql),
@@ -310,6 +314,7 @@ EXPECTED_INDEX = {
     "externalId": "users_external_id",
     "emails": "users_doc_fold",
     "id": "users_pkey or users_id",
+    "extension": "users_doc_fold",
     "userName sw": "users_user_name_key",
     "userName co": "users_user_name_trigram",
 }
@@ -328,6 +333,9 @@ def lookup_filter(kind, tag, i, rng):
         return f'emails[type eq "work"].value eq "{user_names(tag, i)[3]}"'
     if kind == "id":
         return f'id eq "{user_id(tag, i)}"'
+    if kind == "extension":
+        # Not caseExact: any case finds it.
+        return f'{EXTENSION}:employeeId eq "{rng.choice(("E-", "e-"))}{i}"'
     raise ValueError(kind)
 
 
@@ -350,7 +358,7 @@ def list_path(filter_text):
 
 def cmd_verify(args):
     """Bulk-loaded users against the API: each sampled user is found by its
-    four lookups and read by id, renders with every attribute, and when its
+    lookups and read by id, renders with every attribute, and when its
     rendering is POSTed to a scratch tenant the service stores the same
     document and the same columns as the bulk load did."""
     c = Client(args.url, args.token_b)
@@ -372,7 +380,8 @@ def cmd_verify(args):
         for key, value in want.items():
             if doc.get(key) != value:
                 raise Failed(f"user {i} of tenant {tag}: {key} is {doc.get(key)!r}, expected {value!r}")
-        if doc.get("schemas") != [USER, ENTERPRISE] or not isinstance(doc.get("active"), bool) or \
+        if doc.get("schemas") != [USER, ENTERPRISE, EXTENSION] or \
+                doc.get(EXTENSION) != {"employeeId": f"E-{i}"} or not isinstance(doc.get("active"), bool) or \
                 doc["emails"][0] != {"type": "work", "value": email, "primary": True} or \
                 doc["meta"]["location"] != f"{args.url}/Users/{uid}" or \
                 doc["name"] != {"formatted": f"{first} {last}", "givenName": first, "familyName": last} or \

@@ -397,8 +397,10 @@ void router_dispatch(const struct http_request *req, struct http_response *resp,
 		return;
 	}
 
+	/* nginx passes an absent Authorization header on as an empty one. */
 	if (!(route->flags & ROUTE_TENANT) &&
-	    !(route->flags & ROUTE_TOKEN_OPTIONAL && req->authorization != NULL)) {
+	    !(route->flags & ROUTE_TOKEN_OPTIONAL && req->authorization != NULL &&
+	      req->authorization[0] != '\0')) {
 		run_route(route, &ctx);
 		return;
 	}
