@@ -368,10 +368,13 @@ static bool normalize_schema_attrs(const struct schema_def *schema, const json_t
 	json_t *normalized;
 
 	for (attr = schema->attrs; attr->name != NULL; attr++) {
-		/* Read-only (groups) and write-only (password) attributes are
-		 * never stored: clients send them, we ignore them. Members are
+		/* Read-only attributes (groups) are never stored: clients send
+		 * them, we ignore them; nor is the password, which this service
+		 * authenticates nobody with. An extension's write-only attribute
+		 * is stored, and never returned (resource_render). Members are
 		 * rows of their own table (resource_normalize_attribute). */
-		if (attr->mutability == MUT_READ_ONLY || attr->mutability == MUT_WRITE_ONLY ||
+		if (attr->mutability == MUT_READ_ONLY ||
+		    (attr->mutability == MUT_WRITE_ONLY && schema == &schema_user) ||
 		    (schema == &schema_group && strcmp(attr->name, "members") == 0))
 			continue;
 		json_object_foreach((json_t *)src, key, value) {
@@ -656,10 +659,15 @@ json_t *resource_render(const struct stored_resource *row,
 		ordered = json_object();
 		for (attr = (*ext)->attrs; attr->name != NULL; attr++) {
 			value = json_object_get(stored, attr->name);
-			if (value != NULL)
+			/* RFC 7643 7: returned "never" (and what is writeOnly). */
+			if (value != NULL && attr->returned != RET_NEVER &&
+			    attr->mutability != MUT_WRITE_ONLY)
 				json_object_set_new(ordered, attr->name, json_deep_copy(value));
 		}
-		json_object_set_new(out, (*ext)->urn, ordered);
+		if (json_object_size(ordered) > 0)
+			json_object_set_new(out, (*ext)->urn, ordered);
+		else
+			json_decref(ordered);
 	}
 	if (rt->core == &schema_user) {
 		render_manager(out, base_url);
@@ -844,6 +852,24 @@ static void projection_drop(const struct projection_path *path, void *arg)
 		json_object_del(element, path->sub);
 }
 
+/* RFC 7643 7: an attribute returned "request" only when `attributes`
+ * names it (an extension's; no core one is). */
+static void drop_returned_on_request(json_t *resource, const struct resource_type_def *rt)
+{
+	const struct schema_def *const *ext;
+	const struct attr_def *attr;
+
+	for (ext = rt->extensions; ext != NULL && *ext != NULL; ext++) {
+		json_t *object = json_object_get(resource, (*ext)->urn);
+
+		for (attr = (*ext)->attrs; object != NULL && attr->name != NULL; attr++)
+			if (attr->returned == RET_REQUEST)
+				json_object_del(object, attr->name);
+		if (object != NULL && json_object_size(object) == 0)
+			json_object_del(resource, (*ext)->urn);
+	}
+}
+
 void resource_project(json_t *resource, const struct resource_type_def *rt,
 		      const char *attributes, const char *excluded)
 {
@@ -866,6 +892,7 @@ void resource_project(json_t *resource, const struct resource_type_def *rt,
 		json_decref(copy.to);
 		return;
 	}
+	drop_returned_on_request(resource, rt);
 	if (excluded != NULL && *excluded != '\0')
 		projection_each(rt, excluded, projection_drop, resource);
 }

@@ -340,3 +340,28 @@ def test_a_value_filter_in_attributes_returns_the_attribute(ctx):
     assert "displayName" not in r.json, r.json
     r = expect_status(c.get("/Users/%s?attributes=%s" % (uid, q('emails[type eq "work"].value'))), 200)
     assert r.json.get("emails") == [{"value": "w@example.com"}, {"value": "h@example.com"}], r.json
+
+
+def test_returned_and_mutability_of_an_extensions_attributes(ctx):
+    c = ctx.new_tenant()
+    urn = "urn:ietf:params:scim:schemas:extension:Vault:2.0:User"
+    schema = {"id": urn, "attributes": [
+        {"name": "pin", "type": "string", "mutability": "writeOnly", "returned": "never"},
+        {"name": "auditNote", "type": "string", "returned": "never"},
+        {"name": "internalNote", "type": "string", "returned": "request"},
+        {"name": "shown", "type": "string", "returned": "always"},
+        {"name": "computed", "type": "string", "mutability": "readOnly"}]}
+    assert load(ctx, c.tenant, schema, "--resource-type", "User")[0] == 0
+    body = {"schemas": [USER_SCHEMA, urn], "userName": ctx.unique("v.") + "@example.com",
+            urn: {"pin": "1234", "auditNote": "n", "internalNote": "i", "shown": "s",
+                  "computed": "client says"}}
+    r = expect_status(c.post("/Users", body), 201)
+    assert r.json[urn] == {"shown": "s"}, "never, writeOnly and request stay out: %r" % r.json
+    stored = ctx.psql("SELECT doc -> '%s' FROM users WHERE id = '%s'" % (urn, r.json["id"])).strip()
+    stored = __import__("json").loads(stored)
+    assert stored == {"pin": "1234", "auditNote": "n", "internalNote": "i", "shown": "s"}, \
+        "a writeOnly value is kept; a readOnly one a client sent is not: %r" % stored
+    got = expect_status(c.get("/Users/%s?attributes=%s:internalNote" % (r.json["id"], urn)), 200)
+    assert got.json[urn] == {"internalNote": "i"}, got.json
+    found = expect_status(c.get("/Users?filter=%s" % q(urn + ':pin eq "1234"')), 200)
+    assert found.json["totalResults"] == 0, "a value never returned is not filtered on either"
