@@ -478,6 +478,37 @@ json_t *resource_ignored(const json_t *body, const struct resource_type_def *rt)
 	return ignored;
 }
 
+bool resource_keep_immutable(const json_t *before, json_t *after,
+			     const struct resource_type_def *rt, struct scim_error *err)
+{
+	const struct schema_def *const *ext;
+	const struct attr_def *attr;
+
+	for (ext = rt->extensions; ext != NULL && *ext != NULL; ext++) {
+		const json_t *old = json_object_get(before, (*ext)->urn);
+		json_t *new = json_object_get(after, (*ext)->urn);
+
+		for (attr = (*ext)->attrs; old != NULL && attr->name != NULL; attr++) {
+			const json_t *kept = json_object_get(old, attr->name);
+			const json_t *sent = new != NULL ? json_object_get(new, attr->name) : NULL;
+
+			if (attr->mutability != MUT_IMMUTABLE || kept == NULL)
+				continue;
+			if (sent != NULL && !json_equal(kept, sent))
+				return error_set(err, 400, SCIM_MUTABILITY, "%s:%s is immutable: it has "
+						 "a value already", (*ext)->urn, attr->name);
+			if (sent == NULL) {
+				if (new == NULL) {
+					new = json_object();
+					json_object_set_new(after, (*ext)->urn, new);
+				}
+				json_object_set(new, attr->name, (json_t *)kept);
+			}
+		}
+	}
+	return true;
+}
+
 /* The required attributes of `schema` are in `doc` (its part of the
  * document); an extension's are named with its URN. */
 static bool required_present(const struct schema_def *schema, const json_t *doc,

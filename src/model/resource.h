@@ -76,6 +76,14 @@ json_t *resource_normalize(const json_t *body, const struct resource_type_def *r
  * attributes) is not listed.
  */
 #define RESOURCE_IGNORED_MAX 20
+
+/*
+ * RFC 7644 3.5.1: an immutable attribute (an extension's; no core one is)
+ * that has a value keeps it. A replacement `after` with another value is
+ * 400 mutability; one without it gets the value back. False with err set.
+ */
+bool resource_keep_immutable(const json_t *before, json_t *after,
+			     const struct resource_type_def *rt, struct scim_error *err);
 json_t *resource_ignored(const json_t *body, const struct resource_type_def *rt);
 /* Add "prefix:name" (or "name") to such a list, made when *ignored is NULL. */
 void resource_ignored_add(json_t **ignored, const char *prefix, const char *name);

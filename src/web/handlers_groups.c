@@ -305,9 +305,11 @@ struct member_counts {
  * group as it now is.
  */
 static bool save_group(struct request_context *ctx, struct stored_resource *current,
-		       const json_t *doc, const struct member_counts *counts,
+		       json_t *doc, const struct member_counts *counts,
 		       struct stored_resource *row)
 {
+	if (!resource_keep_immutable(current->doc, doc, ctx->schemas.group, &ctx->err))
+		return false;
 	handler_audit(ctx, current->id, current->doc, doc, counts->added, counts->removed);
 	/* The group's write is the last statement: COMMIT goes with it. */
 	store_commit_with_next(ctx->store);

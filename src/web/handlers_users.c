@@ -70,6 +70,8 @@ static bool save_user(struct request_context *ctx, struct stored_resource *curre
 	struct stored_resource row = { 0 };
 	bool ok;
 
+	if (!resource_keep_immutable(current->doc, doc, ctx->schemas.user, &ctx->err))
+		return false;
 	handler_audit(ctx, current->id, current->doc, doc, -1, -1);
 	if (json_equal(doc, current->doc)) {
 		/* Unchanged: the user as GET shows it (the locking read has no

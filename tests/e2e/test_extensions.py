@@ -350,7 +350,8 @@ def test_returned_and_mutability_of_an_extensions_attributes(ctx):
         {"name": "auditNote", "type": "string", "returned": "never"},
         {"name": "internalNote", "type": "string", "returned": "request"},
         {"name": "shown", "type": "string", "returned": "always"},
-        {"name": "computed", "type": "string", "mutability": "readOnly"}]}
+        {"name": "computed", "type": "string", "mutability": "readOnly"},
+        {"name": "badge", "type": "string", "mutability": "immutable"}]}
     assert load(ctx, c.tenant, schema, "--resource-type", "User")[0] == 0
     body = {"schemas": [USER_SCHEMA, urn], "userName": ctx.unique("v.") + "@example.com",
             urn: {"pin": "1234", "auditNote": "n", "internalNote": "i", "shown": "s",
@@ -365,3 +366,13 @@ def test_returned_and_mutability_of_an_extensions_attributes(ctx):
     assert got.json[urn] == {"internalNote": "i"}, got.json
     found = expect_status(c.get("/Users?filter=%s" % q(urn + ':pin eq "1234"')), 200)
     assert found.json["totalResults"] == 0, "a value never returned is not filtered on either"
+    # immutable: set once, then kept (RFC 7644 3.5.1).
+    uid = r.json["id"]
+    put = dict(body, **{urn: {"shown": "s", "badge": "A"}})
+    assert expect_status(c.put("/Users/" + uid, put), 200).json[urn]["badge"] == "A"
+    put[urn] = {"shown": "s", "badge": "B"}
+    expect_error(c.put("/Users/" + uid, put), 400, "mutability")
+    put[urn] = {"shown": "t"}
+    assert expect_status(c.put("/Users/" + uid, put), 200).json[urn] == {"shown": "t", "badge": "A"}
+    expect_error(c.patch("/Users/" + uid, {"schemas": [PATCH_SCHEMA], "Operations": [
+        {"op": "replace", "path": urn + ":badge", "value": "B"}]}), 400, "mutability")
