@@ -278,6 +278,26 @@ static bool read_attr(const json_t *obj, bool sub, struct attr_def *a, const str
 		return refuse(err, &here, "\"server\" is for a single-valued attribute of its own "
 			      "(not a sub-attribute, not complex, not boolean)");
 	}
+	/* Kept out of answers, filters and sort keys: an attribute of its own,
+	 * single-valued and simple (a value inside another would show through
+	 * its parent). */
+	if ((a->returned == RET_NEVER || a->returned == RET_REQUEST ||
+	     a->mutability == MUT_WRITE_ONLY) &&
+	    (sub || a->multi_valued || a->type == ATTR_COMPLEX)) {
+		where_key(&here, at, a->mutability == MUT_WRITE_ONLY ? "mutability" : "returned");
+		return refuse(err, &here, "\"%s\" is for a single-valued attribute of its own "
+			      "(not a sub-attribute, not multi-valued, not complex)",
+			      a->mutability == MUT_WRITE_ONLY ? "writeOnly" :
+			      a->returned == RET_NEVER ? "never" : "request");
+	}
+	/* Filters compare a multi-valued attribute's values as text. */
+	if (a->multi_valued && (a->type == ATTR_INTEGER || a->type == ATTR_DECIMAL ||
+				a->type == ATTR_DATETIME)) {
+		where_key(&here, at, "multiValued");
+		return refuse(err, &here, "a multi-valued %s is not supported: make it a complex "
+			      "attribute with a \"value\" sub-attribute",
+			      a->type == ATTR_DATETIME ? "dateTime" : "number");
+	}
 	if (a->required && a->mutability == MUT_READ_ONLY) {
 		where_key(&here, at, "required");
 		return refuse(err, &here, "a required attribute that is readOnly: no client could "

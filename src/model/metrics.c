@@ -168,10 +168,11 @@ bool metrics_open(const char *path, struct scim_error *err)
 	/* Not a file another user could have put there for us. */
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
 		return refuse(fd, err, path, "not a file of this user's");
-	if ((size_t)st.st_size != sizeof(struct shared)) {
-		if (ftruncate(fd, 0) != 0 || ftruncate(fd, sizeof(struct shared)) != 0)
-			return refuse(fd, err, path, strerror(errno));
-	}
+	/* Grown, never shrunk: a worker of an older layout may still have it
+	 * mapped, and a page cut from under it would kill it (SIGBUS). */
+	if ((size_t)st.st_size < sizeof(struct shared) &&
+	    ftruncate(fd, sizeof(struct shared)) != 0)
+		return refuse(fd, err, path, strerror(errno));
 	map = mmap(NULL, sizeof(struct shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return refuse(fd, err, path, strerror(errno));

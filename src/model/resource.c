@@ -91,8 +91,9 @@ static json_t *integer_of(const json_t *value)
 
 	if (json_is_integer(value))
 		return json_incref((json_t *)value);
-	if (json_is_real(value) && json_real_value(value) == (double)(long long)json_real_value(value) &&
-	    json_real_value(value) > -9e15 && json_real_value(value) < 9e15)
+	/* The range first: a cast of 1e300 would be undefined. */
+	if (json_is_real(value) && json_real_value(value) > -9e15 && json_real_value(value) < 9e15 &&
+	    json_real_value(value) == (double)(long long)json_real_value(value))
 		return json_integer((json_int_t)json_real_value(value));
 	if (text == NULL || text[0] == '\0' || isspace((unsigned char)text[0]))
 		return NULL;
@@ -478,6 +479,19 @@ json_t *resource_ignored(const json_t *body, const struct resource_type_def *rt)
 	return ignored;
 }
 
+bool resource_required_extensions(const json_t *doc, const struct resource_type_def *rt,
+				  struct scim_error *err)
+{
+	const struct schema_def *const *ext;
+
+	for (ext = rt->extensions; ext != NULL && *ext != NULL; ext++)
+		if (rt->extension_required != NULL && rt->extension_required[ext - rt->extensions] &&
+		    json_object_get(doc, (*ext)->urn) == NULL)
+			return error_set(err, 400, SCIM_INVALID_VALUE, "%s is required: the resource "
+					 "type requires this extension", (*ext)->urn);
+	return true;
+}
+
 bool resource_keep_immutable(const json_t *before, json_t *after,
 			     const struct resource_type_def *rt, struct scim_error *err)
 {
@@ -501,6 +515,8 @@ bool resource_keep_immutable(const json_t *before, json_t *after,
 				if (new == NULL) {
 					new = json_object();
 					json_object_set_new(after, (*ext)->urn, new);
+					json_array_append_new(json_object_get(after, "schemas"),
+							      json_string((*ext)->urn));
 				}
 				json_object_set(new, attr->name, (json_t *)kept);
 			}
@@ -585,12 +601,6 @@ json_t *resource_normalize(const json_t *body, const struct resource_type_def *r
 		goto failed;
 	for (ext = rt->extensions; ext != NULL && *ext != NULL; ext++) {
 		ext_doc = json_object_get(doc, (*ext)->urn);
-		if (ext_doc == NULL && rt->extension_required != NULL &&
-		    rt->extension_required[ext - rt->extensions]) {
-			error_set(err, 400, SCIM_INVALID_VALUE, "%s is required: the resource type "
-				  "requires this extension", (*ext)->urn);
-			goto failed;
-		}
 		/* An extension's required attributes, when it is there at all. */
 		if (ext_doc != NULL && !required_present(*ext, ext_doc, err))
 			goto failed;

@@ -82,6 +82,11 @@ json_t *resource_normalize(const json_t *body, const struct resource_type_def *r
  * that has a value keeps it. A replacement `after` with another value is
  * 400 mutability; one without it gets the value back. False with err set.
  */
+/* schemaExtensions.required: a POST or PUT body must have the extension's
+ * object (a PATCH of a resource made before need not). */
+bool resource_required_extensions(const json_t *doc, const struct resource_type_def *rt,
+				  struct scim_error *err);
+
 bool resource_keep_immutable(const json_t *before, json_t *after,
 			     const struct resource_type_def *rt, struct scim_error *err);
 json_t *resource_ignored(const json_t *body, const struct resource_type_def *rt);

@@ -380,16 +380,21 @@ const char *settings_mask_password(const char *conninfo, char *out, size_t size)
 			len += (size_t)snprintf(out, size, "%.*s****", (int)(colon + 1 - p), p);
 			p = at;
 		}
+		/* Every parameter named password or sslpassword, wherever. */
 		while (len < size && *p != '\0') {
-			const char *param = strstr(p, "password=");
+			size_t key = strcspn(p, "=&");
 
-			if (param == NULL || (param[-1] != '?' && param[-1] != '&')) {
-				len += (size_t)snprintf(out + len, size - len, "%s", p);
-				break;
+			if (p[key] == '=' && ((key == 8 && strncmp(p, "password", 8) == 0) ||
+					      (key == 11 && strncmp(p, "sslpassword", 11) == 0))) {
+				len += (size_t)snprintf(out + len, size - len, "%.*s=****", (int)key, p);
+				p += key + 1 + strcspn(p + key + 1, "&");
+				continue;
 			}
-			len += (size_t)snprintf(out + len, size - len, "%.*spassword=****",
-						(int)(param - p), p);
-			p = param + 9 + strcspn(param + 9, "&");
+			/* Up to and with the next separator. */
+			key = strcspn(p, "?&");
+			len += (size_t)snprintf(out + len, size - len, "%.*s%s", (int)key, p,
+						p[key] != '\0' ? (p[key] == '?' ? "?" : "&") : "");
+			p += key + (p[key] != '\0');
 		}
 		return out;
 	}

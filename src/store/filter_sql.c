@@ -1111,8 +1111,8 @@ static bool translate_compare(struct translation *t, const struct filter_node *n
 	struct attr_path ap;
 	struct operand o;
 	struct leaf leaf;
-	char object[160];
-	char array[256];
+	char object[512];
+	char array[640];
 	char alias[32];
 	bool is_derived;
 	json_t *value;
@@ -1226,8 +1226,8 @@ static bool translate_value_path(struct translation *t, const struct filter_node
 	const struct attr_def *sub = NULL;
 	struct filter_node sub_compare;
 	struct attr_path ap;
-	char object[160];
-	char array[256];
+	char object[512];
+	char array[640];
 	char alias[32];
 	json_t *element;
 	bool is_derived;
@@ -1375,8 +1375,8 @@ bool filter_sql_sort_key(const struct resource_type_def *rt, const char *sort_by
 	const struct attr_def *def;
 	struct attr_path ap;
 	char name[128];
-	char object[160];
-	char value[768];
+	char object[512];
+	char value[2048];
 	char *dot;
 	size_t offset = 0;
 	int n;
@@ -1391,7 +1391,9 @@ bool filter_sql_sort_key(const struct resource_type_def *rt, const char *sort_by
 	if (!schema_resolve(rt, schema ? schema->urn : NULL, name, dot, &ap))
 		return error_set(err, 400, SCIM_INVALID_VALUE, "sortBy: unknown attribute \"%s\"",
 				 sort_by);
-	if (derived(&t, ap.schema, ap.attr) || ap.attr->mutability == MUT_WRITE_ONLY)
+	/* Nor by what is never returned: a cursor carries its sort key. */
+	if (derived(&t, ap.schema, ap.attr) || ap.attr->mutability == MUT_WRITE_ONLY ||
+	    ap.attr->returned == RET_NEVER)
 		return error_set(err, 400, SCIM_INVALID_VALUE, "cannot sort by %s", ap.attr->name);
 	/* A complex attribute sorts by its value, as filters compare it. */
 	def = ap.sub;
@@ -1446,13 +1448,15 @@ bool filter_sql_sort_key(const struct resource_type_def *rt, const char *sort_by
 		n = snprintf(out, size, def->case_exact ? "%s" : "scim_fold(%s)", value);
 	else if (def->type == ATTR_INTEGER || def->type == ATTR_DECIMAL)
 		/* Text that sorts as the numbers do (keys are text, for cursors):
-		 * a sign digit, then 16 integer and 6 fractional digits, the
-		 * negatives counted up from -10^16. */
-		n = snprintf(out, size, "(SELECT CASE WHEN x.v >= 0"
-			     " THEN '1' || to_char(x.v, 'FM0000000000000000.000000')"
-			     " ELSE '0' || to_char(1e16 + x.v, 'FM0000000000000000.000000') END"
-			     " FROM (SELECT CASE WHEN %s ~ '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$'"
-			     " THEN (%s)::numeric END AS v) x)", value, value);
+		 * rounded to 6 decimals, a sign digit, then 21 integer and 6
+		 * fractional digits, the negatives counted up from -10^21;
+		 * beyond +-10^21 all sort alike, at the ends. */
+		n = snprintf(out, size, "(SELECT CASE WHEN x.v >= 1e21 THEN '2'"
+			     " WHEN x.v >= 0 THEN '1' || to_char(x.v, 'FM000000000000000000000.000000')"
+			     " WHEN x.v > -1e21 THEN '0' || to_char(1e21 + x.v,"
+			     " 'FM000000000000000000000.000000') ELSE '0' END"
+			     " FROM (SELECT round((CASE WHEN %s ~ '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$'"
+			     " THEN (%s)::numeric END), 6) AS v) x)", value, value);
 	else
 		n = snprintf(out, size, "%s", value); /* booleans: "false" < "true" */
 	if (n < 0 || (size_t)n >= size)

@@ -178,6 +178,11 @@ const char *store_failed_constraint(const struct store *store)
 void store_set_log(struct store *store, const struct log_context *log)
 {
 	store->log = log;
+	/* A new request: nothing of the last one's token is pending. */
+	if (log != NULL) {
+		store->verify.pending = false;
+		store->schemas_changed = false;
+	}
 }
 
 void store_set_token_cache(struct store *store, int seconds)

@@ -48,11 +48,13 @@ static struct store_statement groups_with_values = { .sql =
 	"SELECT count(*) FROM groups WHERE tenant_id = $1::uuid AND doc ? $2"
 };
 static struct store_statement users_drop_values = { .sql =
-	"UPDATE users SET doc = doc - $2, version = version + 1, last_modified = now()"
+	"UPDATE users SET doc = jsonb_set(doc - $2, '{schemas}', coalesce((doc -> 'schemas') - $2,"
+	" '[]'::jsonb)), version = version + 1, last_modified = now()"
 	" WHERE tenant_id = $1::uuid AND doc ? $2"
 };
 static struct store_statement groups_drop_values = { .sql =
-	"UPDATE groups SET doc = doc - $2, version = version + 1, last_modified = now()"
+	"UPDATE groups SET doc = jsonb_set(doc - $2, '{schemas}', coalesce((doc -> 'schemas') - $2,"
+	" '[]'::jsonb)), version = version + 1, last_modified = now()"
 	" WHERE tenant_id = $1::uuid AND doc ? $2"
 };
 static struct store_statement extension_delete = { .sql =

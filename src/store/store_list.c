@@ -26,7 +26,7 @@ static const char *list_table(const struct store_list_request *req)
 /* One list being built: the request and the SQL text of its sort key. */
 struct list_plan {
 	const struct store_list_request *req;
-	char sort_key[1024]; /* SQL text expression, "" when sorted by id */
+	char sort_key[4096]; /* SQL text expression, "" when sorted by id */
 };
 
 /*

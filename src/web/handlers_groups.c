@@ -271,7 +271,7 @@ bool groups_create(struct request_context *ctx)
 	if (body == NULL)
 		return false;
 	doc = resource_normalize(body, ctx->schemas.group, &ctx->err);
-	if (doc == NULL)
+	if (doc == NULL || !resource_required_extensions(doc, ctx->schemas.group, &ctx->err))
 		goto done;
 	ctx->ignored = resource_ignored(body, ctx->schemas.group);
 	members = body_members(ctx, body);
@@ -356,7 +356,7 @@ bool groups_replace(struct request_context *ctx)
 	if (body == NULL)
 		goto done;
 	doc = resource_normalize(body, ctx->schemas.group, &ctx->err);
-	if (doc == NULL)
+	if (doc == NULL || !resource_required_extensions(doc, ctx->schemas.group, &ctx->err))
 		goto done;
 	ctx->ignored = resource_ignored(body, ctx->schemas.group);
 	members = body_members(ctx, body);

@@ -37,6 +37,10 @@ bool users_create(struct request_context *ctx)
 	json_decref(body);
 	if (doc == NULL)
 		return false;
+	if (!resource_required_extensions(doc, ctx->schemas.user, &ctx->err)) {
+		json_decref(doc);
+		return false;
+	}
 	ok = store_user_insert(ctx->store, ctx->tenant.id, doc, &row, &ctx->err);
 	if (ok)
 		handler_audit(ctx, row.id, NULL, doc, -1, -1);
@@ -103,7 +107,7 @@ bool users_replace(struct request_context *ctx)
 	if (body == NULL)
 		goto done;
 	doc = resource_normalize(body, ctx->schemas.user, &ctx->err);
-	if (doc == NULL)
+	if (doc == NULL || !resource_required_extensions(doc, ctx->schemas.user, &ctx->err))
 		goto done;
 	ctx->ignored = resource_ignored(body, ctx->schemas.user);
 	ok = save_user(ctx, &current, doc);

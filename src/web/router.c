@@ -334,8 +334,7 @@ static void run_operation(const struct request_context *parent, const struct htt
 
 /*
  * Who is asking: the token's tenant and its schemas, or a refusal as the
- * response (false). A Bulk request confirms a kept token first, so that
- * all of its operations see the same schemas.
+ * response (false).
  */
 static bool authenticate(const struct route *route, struct request_context *ctx)
 {
@@ -343,7 +342,11 @@ static bool authenticate(const struct route *route, struct request_context *ctx)
 	bool ok = auth_authenticate(ctx->store, req->authorization, req->client_address,
 				    &ctx->tenant, &ctx->err);
 
-	if (ok && route->flags & ROUTE_BULK && !store_token_confirm(ctx->store, &ctx->err)) {
+	/* A Bulk request's operations must all see the same schemas; a
+	 * discovery request runs no statement that would check a kept token
+	 * (a revoked one, a change of schemas) along the way. */
+	if (ok && route->flags & (ROUTE_BULK | ROUTE_TOKEN_OPTIONAL) &&
+	    !store_token_confirm(ctx->store, &ctx->err)) {
 		ok = false;
 		if (store_schemas_changed(ctx->store)) {
 			error_clear(&ctx->err);
@@ -362,7 +365,16 @@ static bool authenticate(const struct route *route, struct request_context *ctx)
 	}
 	log_context_set(ctx->log, req->request_id, ctx->tenant.name);
 	log_context_set_provider(ctx->log, ctx->tenant.token_id, ctx->tenant.title);
-	if (!tenant_schemas_get(ctx->store, &ctx->tenant, &ctx->schemas, &ctx->err)) {
+	ok = tenant_schemas_get(ctx->store, &ctx->tenant, &ctx->schemas, &ctx->err);
+	/* Reading them was the request's first statement, and learned that
+	 * they changed: once more, with the tenant as it now is. */
+	if (!ok && store_schemas_changed(ctx->store)) {
+		error_clear(&ctx->err);
+		ok = auth_authenticate(ctx->store, req->authorization, req->client_address,
+				       &ctx->tenant, &ctx->err) &&
+		     tenant_schemas_get(ctx->store, &ctx->tenant, &ctx->schemas, &ctx->err);
+	}
+	if (!ok) {
 		log_msg(ctx->log, LOG_ERROR, "%s", ctx->err.detail);
 		http_response_error(ctx->resp, &ctx->err);
 		return false;

@@ -314,7 +314,8 @@ def test_a_change_of_the_extension_is_seen_at_once_and_values_go_with_it(ctx):
     code, out, err = ctx.scimctl("schema", "remove", c.tenant, URN, "--drop-values")
     assert code == 0 and "with its values in 2 resources" in out, (out, err)
     r = expect_status(c.get("/Users/" + r.json["id"]), 200)
-    assert URN not in r.json and r.json["meta"]["version"] != "W/\"1\"", r.json
+    assert URN not in r.json and URN not in r.json["schemas"] and \
+        r.json["meta"]["version"] != "W/\"1\"", r.json
 
 
 # ---- strict clients ----------------------------------------------------------
@@ -376,3 +377,28 @@ def test_returned_and_mutability_of_an_extensions_attributes(ctx):
     assert expect_status(c.put("/Users/" + uid, put), 200).json[urn] == {"shown": "t", "badge": "A"}
     expect_error(c.patch("/Users/" + uid, {"schemas": [PATCH_SCHEMA], "Operations": [
         {"op": "replace", "path": urn + ":badge", "value": "B"}]}), 400, "mutability")
+
+
+def test_review_guards(ctx):
+    """What would let a value that is never returned show, and what a
+    required extension must not break."""
+    c = ctx.new_tenant()
+    for attr, detail in (({"name": "creds", "type": "complex", "subAttributes": [
+                            {"name": "secret", "type": "string", "returned": "never"}]},
+                          "attributes[12].subAttributes[0].returned: \"never\" is for a single-valued"),
+                         ({"name": "codes", "type": "string", "multiValued": True,
+                           "mutability": "writeOnly"},
+                          "attributes[12].mutability: \"writeOnly\" is for a single-valued"),
+                         ({"name": "scores", "type": "integer", "multiValued": True},
+                          "attributes[12].multiValued: a multi-valued number is not supported")):
+        code, out, err = load(ctx, c.tenant, contoso_schema(extra=attr), "--resource-type", "User")
+        assert code == 1 and detail in err, (detail, err)
+    # Users made before the extension became required can still be patched
+    # (Entra disables them so).
+    uid = expect_status(c.post("/Users", {"schemas": [USER_SCHEMA],
+                                          "userName": ctx.unique("before.") + "@example.com"}), 201).json["id"]
+    assert load(ctx, c.tenant, contoso_schema(pin={"name": "pin", "type": "string", "returned": "never"}),
+                "--resource-type", "User", "--required")[0] == 0
+    expect_status(c.patch("/Users/" + uid, {"schemas": [PATCH_SCHEMA], "Operations": [
+        {"op": "replace", "path": "active", "value": False}]}), 200)
+    expect_error(c.get("/Users?sortBy=%s:pin" % URN), 400, "invalidValue")
