@@ -88,7 +88,7 @@ static bool tenant_of(struct store *store, const char *tenant, char id[37], stru
 	const char *params[1] = { tenant };
 	char missing[200];
 
-	snprintf(missing, sizeof(missing), "no tenant \"%.100s\"", tenant);
+	snprintf(missing, sizeof(missing), "no tenant named \"%.100s\"", tenant);
 	return one_value(store, &tenant_locked, 1, params, id, 37, missing, err);
 }
 

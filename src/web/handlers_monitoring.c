@@ -14,7 +14,18 @@
 #include "metrics.h"
 #include "store_admin.h"
 
-/* A small JSON answer, sent as application/json: these are not SCIM. */
+/* Answer with `text` (malloc'd, the response's now) of `type`: these are
+ * not SCIM, and a probe's line is logged at debug level only. */
+static bool respond_probe(struct request_context *ctx, int status, char *text, const char *type)
+{
+	ctx->resp->status = status;
+	ctx->resp->page = text;
+	ctx->resp->page_type = type;
+	ctx->resp->probe = true;
+	return true;
+}
+
+/* A small JSON answer, sent as application/json. */
 static bool respond_json(struct request_context *ctx, int status, json_t *body)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
@@ -22,11 +33,7 @@ static bool respond_json(struct request_context *ctx, int status, json_t *body)
 	json_decref(body);
 	if (text == NULL)
 		return error_set(&ctx->err, 500, NULL, "the response could not be encoded");
-	ctx->resp->status = status;
-	ctx->resp->page = text;
-	ctx->resp->page_type = "application/json";
-	ctx->resp->probe = true;
-	return true;
+	return respond_probe(ctx, status, text, "application/json");
 }
 
 /* Live: the worker answers. Nothing else is asked, so that a database
@@ -111,9 +118,5 @@ bool metrics_get(struct request_context *ctx)
 	text = metrics_render();
 	if (text == NULL)
 		return error_set(&ctx->err, 503, NULL, "no metrics: %s", metrics_failure());
-	ctx->resp->status = 200;
-	ctx->resp->page = text;
-	ctx->resp->page_type = "text/plain; version=0.0.4; charset=utf-8";
-	ctx->resp->probe = true;
-	return true;
+	return respond_probe(ctx, 200, text, "text/plain; version=0.0.4; charset=utf-8");
 }
