@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,7 +286,7 @@ static struct tenant *tenant_slot(const char *name)
 	for (i = 0; i < TENANTS; i++) {
 		struct tenant *t = &shared->tenants[(start + i) % TENANTS];
 		uint32_t state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
-		int spins = 0;
+		struct timespec since;
 
 		if (state == TENANT_FREE) {
 			if (__atomic_compare_exchange_n(&t->state, &state, TENANT_CLAIMED, false,
@@ -295,9 +296,21 @@ static struct tenant *tenant_slot(const char *name)
 				return t;
 			}
 		}
-		/* Another worker is writing this slot's name: a moment. */
-		while (state == TENANT_CLAIMED && spins++ < 1000000)
+		/* Another worker is writing this slot's name: wait for it, even
+		 * when it is descheduled meanwhile (moving on would give the
+		 * tenant a second slot); only a worker that died in those few
+		 * instructions leaves it claimed, and after a second the slot is
+		 * passed over. */
+		clock_gettime(CLOCK_MONOTONIC, &since);
+		while (state == TENANT_CLAIMED) {
+			struct timespec now;
+
+			sched_yield();
 			state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - since.tv_sec > 1)
+				break;
+		}
 		if (state == TENANT_READY && strcmp(t->name, name) == 0)
 			return t;
 	}
